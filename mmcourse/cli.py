@@ -1,0 +1,121 @@
+"""The ``mmcourse`` command: doctor, emulator, data build, release, grade, open."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from . import config as configmod
+
+FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
+
+
+def emulator_answers(origin: str, timeout: float = 2.0) -> bool:
+    """Whether the mmcourse emulator answers its health check at ``origin``."""
+    try:
+        response = requests.get(f"{origin}/_mmcourse/health", timeout=timeout)
+        return response.ok and response.json().get("emulator") == "mmcourse"
+    except (requests.RequestException, ValueError):
+        return False
+
+
+def doctor_lines(env: dict[str, str] | None = None) -> list[str]:
+    """One line per provider: mode, where the key came from (never the key), base URL, emulator status."""
+    lines = []
+    origin = configmod.emulator_url(env)
+    answering = None
+    for provider in configmod.COURSE_PROVIDERS:
+        try:
+            cfg = configmod.provider_config(provider, env)
+        except configmod.ConfigError as exc:
+            lines.append(f"{provider:<9} error: {exc}")
+            continue
+        if cfg.offline:
+            if answering is None:
+                answering = emulator_answers(origin)
+            status = "emulator answers" if answering else (
+                "emulator not running (mmcourse.setup() starts it; or run: mmcourse emulator)"
+            )
+            key = "no key (offline)"
+        else:
+            status = "live host (not contacted by doctor)"
+            key = f"key from {cfg.key_source}"
+        lines.append(f"{provider:<9} {cfg.mode:<7} {key:<28} {cfg.base_url:<40} {status}")
+    return lines
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    for line in doctor_lines():
+        print(line)
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from . import emulator
+
+    emulator.serve(args.host, args.port)
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from . import databuild
+
+    return databuild.main(args.rest) or 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from .grading import cli as grading_cli
+
+    return grading_cli.release_main(args.rest) or 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .grading import cli as grading_cli
+
+    return grading_cli.grade_main(args.rest) or 0
+
+
+def _open(args: argparse.Namespace) -> int:
+    target = Path(args.notebook)
+    if not target.exists():
+        print(f"{target} not found: run this from the course folder (the clone's top level).")
+        return 2
+    return subprocess.call([sys.executable, "-m", "jupyterlab", str(target)])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mmcourse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    commands: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
+        "doctor": ("show each provider's mode, key source, base URL and the emulator's status", _doctor),
+        "emulator": ("serve the offline emulator in the foreground (for a whole class)", _emulator),
+        "data": ("course data: `mmcourse data build [--out DIR]` regenerates data/", _data),
+        "release": ("turn solutions/ into student notebooks/", _release),
+        "grade": ("grade submitted notebooks: mmcourse grade SUB... --out DIR", _grade),
+        "open": ("open the course in JupyterLab at the first notebook", _open),
+    }
+    for name, (help_text, handler) in commands.items():
+        p = sub.add_parser(name, help=help_text, add_help=name not in ("data", "release", "grade"))
+        p.set_defaults(handler=handler)
+        if name == "emulator":
+            p.add_argument("--host", default="127.0.0.1", help="use 0.0.0.0 to serve a classroom network")
+            p.add_argument("--port", type=int, default=8765)
+        elif name == "open":
+            p.add_argument("notebook", nargs="?", default=FIRST_NOTEBOOK)
+        elif name in ("data", "release", "grade"):
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""The one HTTP path every call takes: timeouts, retries that honour the server's delay, typed errors.
+
+``ask(provider, prompt, *files)`` is the unified call the course builds up to: the same
+function for OpenAI, Anthropic, Gemini and a local OpenAI-compatible server, offline (the
+emulator) or live (the real host). A live call that fails raises; it never falls back.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from . import config as configmod
+from . import providers, registry
+from .encoding import EncodedFile, detect_mime, encode_file, to_base64
+from .providers.base import (
+    Answer,
+    APIError,
+    FileRef,
+    HttpRequest,
+    LiveCallError,
+    Media,
+    Options,
+    Part,
+    Text,
+    redact_url,
+)
+
+DEFAULT_TIMEOUT = (5.0, 120.0)  # (connect, read) seconds; the SDKs use 5 s to connect
+MAX_RETRY_DELAY = 60.0  # never sleep longer than this for one retry (the SDKs cap at 60-120 s)
+
+FileLike = str | Path | bytes | EncodedFile | Media | FileRef
+
+
+class CapabilityError(ValueError):
+    """The chosen model cannot take this kind of input; the message names one that can."""
+
+
+def backoff_delay(attempt: int, base: float = 0.5, cap: float = 8.0, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter, as the official SDKs do: 0.5 s x 2^n, capped, minus up to 25%."""
+    jitter = 1 - 0.25 * (rng or random).random()
+    return min(cap, base * 2**attempt) * jitter
+
+
+def retry_delay(error: APIError, attempt: int) -> float:
+    """The server's delay when it gave one (``retry-after``, ``RetryInfo``), else backoff."""
+    if error.retry_after is not None and 0 <= error.retry_after <= MAX_RETRY_DELAY:
+        return error.retry_after
+    return backoff_delay(attempt)
+
+
+def to_part(item: FileLike) -> Part:
+    """A request part from a path, raw bytes, an EncodedFile, or an existing Media/FileRef."""
+    if isinstance(item, (Media, FileRef, Text)):
+        return item
+    if isinstance(item, EncodedFile):
+        return Media(item.mime, item.b64, Path(item.path).name)
+    if isinstance(item, (bytes, bytearray)):
+        return Media(detect_mime(bytes(item)), to_base64(bytes(item)))
+    encoded = encode_file(item)
+    return Media(encoded.mime, encoded.b64, Path(encoded.path).name)
+
+
+def modality(mime: str) -> str:
+    """The registry modality of a MIME type."""
+    if mime == "application/pdf":
+        return registry.PDF
+    kind = mime.split("/", 1)[0]
+    return {"image": registry.IMAGE, "audio": registry.AUDIO, "video": registry.VIDEO}.get(kind, registry.TEXT)
+
+
+def check_capability(provider: str, model: str, parts: list[Part]) -> None:
+    """Raise CapabilityError before sending when ``model`` cannot read one of ``parts``."""
+    if provider == "local":
+        return  # self-hosted models are not in the registry; the server decides
+    entry = registry.get_model(model)
+    if entry.provider != provider:
+        raise CapabilityError(f"{model!r} is a {entry.provider} model, not a {provider} one.")
+    for part in parts:
+        if isinstance(part, Text):
+            continue
+        needed = modality(part.mime)
+        if needed not in entry.modalities:
+            able = [m.id for m in registry.models_for(provider) if needed in m.modalities]
+            hint = f"use {able[0]!r}" if able else "use a provider that reads it (Gemini reads every modality)"
+            raise CapabilityError(f"{model} does not accept {needed} input ({part.mime}): {hint}.")
+
+
+@dataclass
+class Exchange:
+    """The last request sent and the response received, for inspection in a notebook."""
+
+    request: HttpRequest
+    status: int | None = None
+    response: Any = None
+    attempts: int = 0
+    seconds: float = 0.0
+
+
+class Client:
+    """Sends provider requests over one ``requests.Session`` with retries and typed errors."""
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.sleep = sleep
+        self.last: Exchange | None = None
+
+    def _post(self, request: HttpRequest, stream: bool) -> requests.Response:
+        try:
+            return self.session.request(
+                request.method, request.url, headers=request.headers, json=request.json,
+                timeout=self.timeout, stream=stream,
+            )
+        except requests.RequestException as exc:
+            raise LiveCallError(
+                f"{request.provider}: no answer from {redact_url(request.url)} "
+                f"({type(exc).__name__}). mmcourse does not fall back to the emulator: check the "
+                "network or the base URL, or set MMCOURSE_MODE=offline."
+            ) from None
+
+    def send(self, request: HttpRequest, stream: bool = False) -> requests.Response:
+        """Send with retries on 408/409/429/5xx, waiting as long as the server asks; raise APIError."""
+        module = providers.get(request.provider)
+        started = time.monotonic()
+        self.last = Exchange(request)
+        for attempt in range(self.max_retries + 1):
+            response = self._post(request, stream)
+            self.last.attempts = attempt + 1
+            self.last.status = response.status_code
+            if response.status_code < 400:
+                self.last.seconds = time.monotonic() - started
+                return response
+            try:
+                body: Any = response.json()
+            except ValueError:
+                body = response.text
+            self.last.response = body
+            error = module.parse_error(response.status_code, dict(response.headers), body)
+            if not error.retryable or attempt == self.max_retries:
+                self.last.seconds = time.monotonic() - started
+                raise error
+            self.sleep(retry_delay(error, attempt))
+        raise AssertionError("unreachable")
+
+    def complete(self, request: HttpRequest) -> Answer:
+        """Send a non-streaming request and parse the answer."""
+        response = self.send(request)
+        body = response.json()
+        assert self.last is not None
+        self.last.response = body
+        return providers.get(request.provider).parse_response(body)
+
+    def stream(self, request: HttpRequest) -> Iterator[str]:
+        """Send a streaming request and yield the text deltas as they arrive."""
+        module = providers.get(request.provider)
+        with self.send(request, stream=True) as response:
+            for event, data in iter_sse(response.iter_lines(decode_unicode=True)):
+                if data == "[DONE]":  # OpenAI's terminator; Anthropic and Gemini just end
+                    return
+                payload = jsonlib.loads(data)
+                if "error" in payload and request.provider in ("openai", "local"):
+                    raise module.parse_error(200, {}, payload)
+                text = module.stream_delta(event, payload)
+                if text:
+                    yield text
+
+
+def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str | None, str]]:
+    """Parse server-sent events: yield (event name or None, data) for each event."""
+    event: str | None = None
+    data: list[str] = []
+    for line in lines:
+        if line is None:
+            continue
+        if line == "":
+            if data:
+                yield event, "\n".join(data)
+            event, data = None, []
+        elif line.startswith(":"):
+            continue
+        elif line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
+    if data:
+        yield event, "\n".join(data)
+
+
+_default_client: Client | None = None
+
+
+def default_client() -> Client:
+    """The shared client notebooks use (one connection pool)."""
+    global _default_client
+    if _default_client is None:
+        _default_client = Client()
+    return _default_client
+
+
+def build(
+    provider: str,
+    prompt: str,
+    *files: FileLike,
+    model: str | None = None,
+    cfg: configmod.ProviderConfig | None = None,
+    **options: Any,
+) -> HttpRequest:
+    """The request ``ask`` would send, without sending it (for inspecting the wire format)."""
+    cfg = cfg or configmod.provider_config(provider)
+    parts = [to_part(f) for f in files] + ([Text(prompt)] if prompt else [])
+    media = [p for p in parts if not isinstance(p, Text)]
+    first = modality(media[0].mime) if media else registry.TEXT
+    model = model or registry.default_model(provider, first)
+    check_capability(provider, model, parts)
+    known = {k: options.pop(k) for k in list(options) if k in Options.__dataclass_fields__}
+    opts = Options(**known, extra=options.pop("extra", {}) | options)
+    return providers.get(provider).build_request(model, parts, opts, base_url=cfg.base_url, api_key=cfg.api_key)
+
+
+def ask(
+    provider: str,
+    prompt: str,
+    *files: FileLike,
+    model: str | None = None,
+    stream: bool = False,
+    client: Client | None = None,
+    **options: Any,
+) -> Answer | Iterator[str]:
+    """Ask ``provider`` about ``files`` with ``prompt``; return an Answer (or text deltas if ``stream``).
+
+    Options: ``max_output_tokens``, ``system``, ``temperature``, ``json``, ``detail``; anything
+    else is merged into the request body as-is.
+
+    >>> answer = ask("gemini", "What is in this photo?", "data/photos/chelsea.jpg")  # doctest: +SKIP
+    >>> print(answer.text, answer.usage)                                            # doctest: +SKIP
+    """
+    from . import session
+
+    cfg = session.ensure_provider(provider)
+    request = build(provider, prompt, *files, model=model, cfg=cfg, stream=stream, **options)
+    client = client or default_client()
+    return client.stream(request) if stream else client.complete(request)

@@ -1,0 +1,1 @@
+"""Media helpers: perceptual fingerprints, audio, video frames and PDF pages."""

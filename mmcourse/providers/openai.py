@@ -1,0 +1,138 @@
+"""OpenAI Chat Completions: build the request, parse the answer, the error and the stream.
+
+Wire facts (OpenAI OpenAPI spec, 2026-08; openai-python source): ``POST {base}/chat/completions``
+with ``Authorization: Bearer <key>``; inline images are ``image_url`` parts holding a *data URL*;
+audio is an ``input_audio`` part (raw base64 + ``format``) for audio models only; PDFs are ``file``
+parts with a data URL in ``file_data`` (or a ``file_id``). The answer is at
+``choices[0].message.content``; errors are ``{"error": {message, type, param, code}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..encoding import data_url
+from .base import (
+    DEFAULT_OPTIONS,
+    Answer,
+    APIError,
+    FileRef,
+    HttpRequest,
+    Options,
+    Part,
+    Text,
+    Usage,
+    retry_after_from_headers,
+)
+
+NAME = "openai"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+KEY_ENV_VARS = ("OPENAI_API_KEY",)
+BASE_URL_ENV = "OPENAI_BASE_URL"
+ANSWER_PATH = "choices[0].message.content"
+AUTH = "Authorization: Bearer <key>"
+MEDIA_FIELD = "image_url.url = data:<mime>;base64,<...>"
+
+CAPABILITIES: dict[str, Any] = {
+    "image_mimes": ("image/png", "image/jpeg", "image/gif", "image/webp"),
+    "audio_formats": {"audio/wav": "wav", "audio/mpeg": "mp3"},
+    "document_mimes": ("application/pdf",),
+    "video": False,
+    # OpenAI images-and-vision guide, 2026: up to 512 MB per request and 1,500 images.
+    "max_request_bytes": 512 * 1024 * 1024,
+    "max_images": 1500,
+    "max_image_bytes": 50 * 1024 * 1024,  # older 20 MB per image; 2026 states only the request cap
+}
+
+
+def _content_part(part: Part, options: Options) -> dict[str, Any]:
+    if isinstance(part, Text):
+        return {"type": "text", "text": part.text}
+    if isinstance(part, FileRef):
+        return {"type": "file", "file": {"file_id": part.ref}}
+    if part.mime in CAPABILITIES["image_mimes"]:
+        image: dict[str, Any] = {"url": data_url(part.mime, part.b64)}
+        if options.detail:
+            image["detail"] = options.detail
+        return {"type": "image_url", "image_url": image}
+    if part.mime in CAPABILITIES["audio_formats"]:
+        # input_audio takes raw base64 (no data: prefix) and a format name.
+        return {
+            "type": "input_audio",
+            "input_audio": {"data": part.b64, "format": CAPABILITIES["audio_formats"][part.mime]},
+        }
+    if part.mime in CAPABILITIES["document_mimes"]:
+        return {
+            "type": "file",
+            "file": {"filename": part.name or "document.pdf", "file_data": data_url(part.mime, part.b64)},
+        }
+    raise ValueError(
+        f"OpenAI Chat Completions does not take {part.mime} inline; "
+        "send images, WAV/MP3 audio (audio models) or PDFs, or sample video frames first."
+    )
+
+
+def build_body(model: str, parts: list[Part], options: Options = DEFAULT_OPTIONS) -> dict[str, Any]:
+    """The JSON body of a chat completion request."""
+    messages: list[dict[str, Any]] = []
+    if options.system:
+        messages.append({"role": "system", "content": options.system})
+    messages.append({"role": "user", "content": [_content_part(p, options) for p in parts]})
+    body: dict[str, Any] = {"model": model, "messages": messages}
+    # max_tokens is deprecated and rejected by reasoning models (GPT-5, o-series):
+    # max_completion_tokens works for every current model.
+    body["max_completion_tokens"] = options.max_output_tokens
+    if options.temperature is not None:
+        body["temperature"] = options.temperature
+    if options.json:
+        body["response_format"] = {"type": "json_object"}
+    if options.stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    body.update(options.extra)
+    return body
+
+
+def build_request(
+    model: str, parts: list[Part], options: Options = DEFAULT_OPTIONS, *, base_url: str, api_key: str
+) -> HttpRequest:
+    """A ready-to-send chat completion request."""
+    return HttpRequest(
+        "POST",
+        f"{base_url.rstrip('/')}/chat/completions",
+        {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+        build_body(model, parts, options),
+        NAME,
+    )
+
+
+def parse_response(body: dict[str, Any]) -> Answer:
+    """Text, usage and finish reason from a ``chat.completion`` object."""
+    choice = body["choices"][0]
+    usage = body.get("usage") or {}
+    return Answer(
+        NAME,
+        body.get("model", ""),
+        choice["message"].get("content") or "",
+        Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
+        choice.get("finish_reason"),
+        body,
+    )
+
+
+def parse_error(status: int, headers: dict[str, str], body: Any) -> APIError:
+    """An APIError from OpenAI's ``{"error": {...}}`` envelope and its retry headers."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return APIError(NAME, status, "http_error", str(body)[:500], retry_after_from_headers(headers), body)
+    kind = error.get("code") or error.get("type") or "error"
+    return APIError(NAME, status, str(kind), str(error.get("message", "")), retry_after_from_headers(headers), body)
+
+
+def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
+    """The text in one ``chat.completion.chunk`` (None for role, finish and usage chunks)."""
+    choices = data.get("choices") or []
+    if not choices:
+        return None
+    return (choices[0].get("delta") or {}).get("content") or None
+
