@@ -169,7 +169,9 @@ class Client:
         """Send a streaming request and yield the text deltas as they arrive."""
         module = providers.get(request.provider)
         with self.send(request, stream=True) as response:
-            for event, data in iter_sse(response.iter_lines(decode_unicode=True)):
+            # SSE is UTF-8 by definition; servers rarely send a charset, so decode here.
+            lines = (line.decode("utf-8") for line in response.iter_lines())
+            for event, data in iter_sse(lines):
                 if data == "[DONE]":  # OpenAI's terminator; Anthropic and Gemini just end
                     return
                 payload = jsonlib.loads(data)
