@@ -13,6 +13,8 @@ import requests
 from . import config as configmod
 
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
+# Subcommands that hand their arguments to another module's main().
+PASSTHROUGH = ("data", "release", "grade", "notebooks")
 
 
 def emulator_answers(origin: str, timeout: float = 2.0) -> bool:
@@ -80,6 +82,12 @@ def _grade(args: argparse.Namespace) -> int:
     return grading_cli.grade_main(args.rest) or 0
 
 
+def _notebooks(args: argparse.Namespace) -> int:
+    from . import notebooks
+
+    return notebooks.main(args.rest) or 0
+
+
 def _open(args: argparse.Namespace) -> int:
     target = Path(args.notebook)
     if not target.exists():
@@ -97,17 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
         "data": ("course data: `mmcourse data build [--out DIR]` regenerates data/", _data),
         "release": ("turn solutions/ into student notebooks/", _release),
         "grade": ("grade submitted notebooks: mmcourse grade SUB... --out DIR", _grade),
+        "notebooks": ("authoring: `mmcourse notebooks build` syncs, executes and releases the lessons", _notebooks),
         "open": ("open the course in JupyterLab at the first notebook", _open),
     }
     for name, (help_text, handler) in commands.items():
-        p = sub.add_parser(name, help=help_text, add_help=name not in ("data", "release", "grade"))
+        p = sub.add_parser(name, help=help_text, add_help=name not in PASSTHROUGH)
         p.set_defaults(handler=handler)
         if name == "emulator":
             p.add_argument("--host", default="127.0.0.1", help="use 0.0.0.0 to serve a classroom network")
             p.add_argument("--port", type=int, default=8765)
         elif name == "open":
             p.add_argument("notebook", nargs="?", default=FIRST_NOTEBOOK)
-        elif name in ("data", "release", "grade"):
+        elif name in PASSTHROUGH:
             p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 

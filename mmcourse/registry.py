@@ -57,6 +57,8 @@ def _patch(budget: int = 1536, multiplier: float = 1.0, **extra) -> dict:
 _GPT54_PATCH = _patch(
     2500, 1.0, max_dim=2048, original_budget=10_000, original_max_dim=6000
 )
+# OpenAI vision guide, 2026: on gpt-5.5, detail "auto" means "original".
+_GPT55_PATCH = {**_GPT54_PATCH, "auto": "original"}
 _ANT_STD = {"scheme": "anthropic_patch", "max_edge": 1568, "max_tokens": 1568}
 _ANT_HIGH = {"scheme": "anthropic_patch", "max_edge": 2576, "max_tokens": 4784}
 _GEM_TILE = {"scheme": "gemini_tile"}
@@ -85,7 +87,7 @@ MODELS: tuple[Model, ...] = (
     _m("gpt-5.4", "openai", "GPT-5.4", "2026-03-05", _VISION, _GPT54_PATCH, context_window=1_050_000, max_output_tokens=128_000, rejects_max_tokens=True),
     _m("gpt-5.4-mini", "openai", "GPT-5.4 mini", "2026-03-17", _VISION, _patch(1536, 1.62), context_window=400_000, max_output_tokens=128_000, rejects_max_tokens=True),
     _m("gpt-5.4-nano", "openai", "GPT-5.4 nano", "2026-03-17", _VISION, _patch(1536, 2.46), context_window=400_000, max_output_tokens=128_000, rejects_max_tokens=True),
-    _m("gpt-5.5", "openai", "GPT-5.5", "2026-04-23", _VISION, _GPT54_PATCH, context_window=1_050_000, max_output_tokens=128_000, rejects_max_tokens=True),
+    _m("gpt-5.5", "openai", "GPT-5.5", "2026-04-23", _VISION, _GPT55_PATCH, context_window=1_050_000, max_output_tokens=128_000, rejects_max_tokens=True),
     _m("gpt-4o-audio-preview", "openai", "GPT-4o Audio (preview)", "2024-10-01", _AUDIO_CHAT, context_window=128_000, max_output_tokens=16_384),
     _m("gpt-audio", "openai", "GPT Audio", "2025-08-28", _AUDIO_CHAT, context_window=128_000, max_output_tokens=16_384),
     _m("gpt-audio-mini", "openai", "GPT Audio mini", "2025-10-06", _AUDIO_CHAT, context_window=128_000, max_output_tokens=16_384),

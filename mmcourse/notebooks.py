@@ -1,0 +1,142 @@
+"""Authoring the course: jupytext sources in ``solutions/*.py`` become executed notebooks.
+
+One command (``mmcourse notebooks build``) syncs every percent-format source to its
+``.ipynb``, executes it offline against the emulator, releases the student versions into
+``notebooks/`` and executes those too. Outputs are scrubbed so committed notebooks are
+deterministic, small, and free of keys, home paths and timestamps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+STUDENT = ROOT / "notebooks"
+MAX_NOTEBOOK_BYTES = 1024 * 1024
+MAX_TEXT_OUTPUT = 4000  # characters kept per text output
+
+# Shapes that must never be committed in an output (the hook and the tests use the same ones).
+SECRET_PATTERNS = (
+    re.compile(r"sk-(ant-|proj-)?[A-Za-z0-9_-]{20,}"),
+    re.compile(r"AIza[0-9A-Za-z_-]{30,}"),
+)
+HOME_PATH = re.compile(r"(/root/|/home/[^/\s\"']+/|/Users/[^/\s\"']+/|[A-Z]:\\\\Users\\\\)")
+KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+
+
+def sources(root: Path = ROOT) -> list[Path]:
+    """The lesson sources, in course order."""
+    return sorted((root / "solutions").glob("[0-9][0-9]_*.py"))
+
+
+def offline_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment notebooks execute in: no keys, offline, plain-text exercise cards."""
+    env = {k: v for k, v in os.environ.items() if k not in KEY_VARS}
+    env.update({"MMCOURSE_MODE": "offline", "MMCOURSE_PLAIN": "1", "PYTHONHASHSEED": "0"})
+    env.update(extra or {})
+    return env
+
+
+def sync(source: Path) -> Path:
+    """Write ``source``'s notebook next to it (cells from the source; outputs come from execute)."""
+    import jupytext
+
+    notebook = jupytext.read(source)
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    target = source.with_suffix(".ipynb")
+    jupytext.write(notebook, target)
+    return target
+
+
+def scrub(notebook) -> None:
+    """Make outputs deterministic and safe: no timings, long text cut, secrets refused."""
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            if "text" in output and len(output["text"]) > MAX_TEXT_OUTPUT:
+                output["text"] = output["text"][:MAX_TEXT_OUTPUT] + "\n...(output truncated)\n"
+            text = str(output)
+            for pattern in SECRET_PATTERNS:
+                if pattern.search(text):
+                    raise ValueError(f"an output looks like an API key: {cell.source[:60]!r}")
+            if HOME_PATH.search(text):
+                raise ValueError(f"an output shows a home path: {cell.source[:60]!r}")
+
+
+def execute(path: Path, timeout: int = 180, env: dict[str, str] | None = None) -> float:
+    """Execute a notebook in place (kernel cwd = its folder); return the seconds it took."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env or offline_env())
+    started = time.perf_counter()
+    try:
+        NotebookClient(
+            notebook, timeout=timeout, kernel_name="python3", record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    seconds = time.perf_counter() - started
+    scrub(notebook)
+    nbformat.write(notebook, path)
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"{path.name} is {size // 1024} KB: keep notebooks under 1 MB (smaller images).")
+    return seconds
+
+
+def build(only: list[str] | None = None, student: bool = True) -> dict[str, float]:
+    """Sync, execute, release and execute again; return seconds per notebook."""
+    from .emulator import start
+
+    timings: dict[str, float] = {}
+    with start() as emulator:
+        env = offline_env({"MMCOURSE_EMULATOR_URL": emulator.base_url})
+        for source in sources():
+            if only and not any(key in source.stem for key in only):
+                continue
+            target = sync(source)
+            timings[f"solutions/{target.name}"] = execute(target, env=env)
+            print(f"executed solutions/{target.name} in {timings[f'solutions/{target.name}']:.1f} s")
+        if student:
+            from .grading import release
+
+            released = release.release_dir(SOLUTIONS, STUDENT)
+            for path in released:
+                if only and not any(key in path.stem for key in only):
+                    continue
+                timings[f"notebooks/{path.name}"] = execute(path, env=env)
+                print(f"executed notebooks/{path.name} in {timings[f'notebooks/{path.name}']:.1f} s")
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mmcourse notebooks", description=__doc__)
+    parser.add_argument("action", choices=["build", "sync"])
+    parser.add_argument("--only", nargs="*", help="lesson number(s) or name part(s), e.g. 03")
+    parser.add_argument("--no-student", action="store_true", help="skip releasing notebooks/")
+    args = parser.parse_args(argv)
+    if args.action == "sync":
+        for source in sources():
+            print(sync(source).relative_to(ROOT))
+        return 0
+    timings = build(args.only, student=not args.no_student)
+    print(f"{len(timings)} notebooks executed offline in {sum(timings.values()):.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
