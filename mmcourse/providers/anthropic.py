@@ -131,3 +131,9 @@ def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
         return None
     delta = data.get("delta") or {}
     return delta.get("text") if delta.get("type") == "text_delta" else None
+
+
+def files_upload_target(base_url: str, api_key: str, purpose: str = "") -> tuple[str, dict, dict]:
+    """(URL, headers, form fields) for the Files API (beta): no purpose field, a beta header."""
+    headers = {"x-api-key": api_key, "anthropic-version": API_VERSION, "anthropic-beta": FILES_BETA}
+    return f"{base_url.rstrip('/')}/v1/files", headers, {}

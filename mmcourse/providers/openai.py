@@ -136,3 +136,8 @@ def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
         return None
     return (choices[0].get("delta") or {}).get("content") or None
 
+
+
+def files_upload_target(base_url: str, api_key: str, purpose: str = "user_data") -> tuple[str, dict, dict]:
+    """(URL, headers, form fields) for ``POST /v1/files``; PDFs for chat use purpose ``user_data``."""
+    return f"{base_url.rstrip('/')}/files", {"Authorization": f"Bearer {api_key}"}, {"purpose": purpose}
