@@ -25,9 +25,9 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # Heavier parts load on first use so `import mmcourse` stays quick.
     if name in ("check", "hint"):
-        from .grading import check as _check
+        from . import grading
 
-        return getattr(_check, name)
+        return getattr(grading, name)
     if name in ("tokens", "pricing", "routing", "datasets", "emulator", "widgets"):
         import importlib
 

@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASSTHROUGH:
+        # argparse cannot hand on an argument list that starts with an option (--solutions ...)
+        return build_parser().parse_args([argv[0]]).handler(argparse.Namespace(rest=argv[1:]))
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

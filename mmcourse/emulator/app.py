@@ -1,0 +1,285 @@
+"""The emulator's HTTP layer: one Starlette app, one origin, three providers, admin endpoints.
+
+Which provider a request is for is decided by data each wire module declares:
+1. paths it owns outright (``/v1/chat/...`` OpenAI, ``/v1/messages`` Anthropic, ``/v1beta/...``,
+   ``/upload/...`` and ``...:generateContent`` Gemini);
+2. otherwise the auth headers the request carries: ``x-goog-api-key`` or ``?key=`` -> Gemini,
+   ``x-api-key`` / ``anthropic-version`` / ``anthropic-beta`` -> Anthropic, ``Authorization:
+   Bearer`` -> OpenAI. That is how ``GET /v1/models`` and ``/v1/files`` (shared by all three SDKs)
+   are told apart; a request with none of these headers is answered as OpenAI.
+
+Every wire module offers the same small protocol (``WIRE`` object): ``name``, ``owns_paths``,
+``marker_headers``, ``routes`` [(method, path regex, handler, body limit[, auth])], ``api_key``,
+``authenticate``, ``error_reply``, ``bad_json``, ``too_large``, ``no_route``, ``fault``,
+``rate_limited``, ``headers`` and ``new_request_id``. A fourth provider is one more module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import traceback
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from mmcourse.emulator import anthropic_wire, gemini_wire, openai_wire
+from mmcourse.emulator.state import EmulatorState, default_scope, scope_of
+from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
+
+VERSION = "1.0.0"
+# Checked in this order for owned paths and then for marker headers.
+WIRES = (gemini_wire.WIRE, anthropic_wire.WIRE, openai_wire.WIRE)
+FALLBACK = openai_wire.WIRE
+# Headers kept in the request log (values of key-bearing headers are never stored).
+LOGGED_HEADERS = ("content-type", "content-length", "user-agent", "anthropic-version",
+                  "anthropic-beta", "x-goog-upload-command", "x-goog-upload-protocol",
+                  "x-goog-upload-offset", "x-mmcourse-scope", "x-stainless-retry-count")
+SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
+# Stop draining an oversize body after this many times the route's limit (then close).
+DRAIN_FACTOR = 4
+
+_OWNED = [(re.compile(p), w) for w in WIRES for p in w.owns_paths]
+
+
+def detect_provider(path: str, headers: dict[str, str], query: dict[str, str]):
+    """The wire module a request is for (see the module docstring for the rules)."""
+    for pattern, wire in _OWNED:
+        if pattern.fullmatch(path):
+            return wire
+    if "key" in query:
+        return gemini_wire.WIRE
+    for wire in WIRES:
+        if any(h in headers for h in wire.marker_headers):
+            return wire
+    return FALLBACK
+
+
+def match_route(wire, method: str, path: str):
+    """(handler, limit, auth, params) for a path, or None when the provider has no such route."""
+    for route in wire.routes:
+        verb, pattern, handler, limit = route[:4]
+        auth = route[4] if len(route) > 4 else True
+        m = re.fullmatch(pattern, path)
+        if m and verb == method:
+            return handler, limit, auth, m.groupdict()
+    return None
+
+
+class EmulatorApp:
+    """Owns the state and answers requests; ``asgi`` is the Starlette application."""
+
+    def __init__(self, state: EmulatorState | None = None) -> None:
+        self.state = state or EmulatorState()
+        app = Starlette(routes=[
+            Route("/_mmcourse/{action:path}", self.admin, methods=["GET", "POST", "DELETE"]),
+            Route("/{path:path}", self.dispatch,
+                  methods=["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]),
+        ])
+        self.asgi = _EmulatorHeader(app)
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.asgi(scope, receive, send)
+
+    # -- provider requests -----------------------------------------------------------------
+    async def dispatch(self, request: Request) -> Response:
+        path = request.url.path
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        query = dict(request.query_params)
+        wire = detect_provider(path, headers, query)
+        route = match_route(wire, request.method, path)
+        limit = route[1] if route else openai_wire.BODY_LIMIT
+        body, too_big = await _read_body(request, limit)
+        call = Call(provider=wire.name, method=request.method, path=path, query=query,
+                    headers=headers, body=body, origin=_origin(request, headers), state=self.state)
+        call.api_key = wire.api_key(call)
+        call.scope = headers.get("x-mmcourse-scope") or scope_of(call.api_key)
+        call.request_id = wire.new_request_id(call, self.state.next_count(call.scope))
+        rate: tuple = (None, 0, 0.0)
+        error: ApiError | None = None
+        try:
+            if too_big:
+                raise wire.too_large(call, limit)
+            if route is None:
+                raise wire.no_route(call)
+            handler, _, auth, call.params = route
+            if auth:
+                wire.authenticate(call)
+            fault = self.state.next_fault(call.scope, wire.name)
+            if fault is not None:
+                if fault.latency_ms:
+                    await asyncio.sleep(fault.latency_ms / 1000)
+                if fault.status is not None:
+                    raise wire.fault(call, fault.status, fault.retry_after)
+            allowed, rpm, remaining, reset = self.state.rate_hit(call.scope, wire.name)
+            rate = (rpm, remaining, reset)
+            if not allowed:
+                raise wire.rate_limited(call, rpm, reset)
+            reply = await run_in_threadpool(_run_handler, handler, call)
+        except ApiError as exc:
+            error = exc
+        except Exception as exc:  # an emulator bug: still answer in the provider's shape
+            error = wire.fault(call, 500, None)
+            error.message = f"{error.message} (mmcourse emulator bug: {type(exc).__name__}: {exc})"
+            traceback.print_exc()
+        if error is not None:
+            reply = wire.error_reply(error, call)
+        await run_in_threadpool(self._log, call, reply, error)
+        return _to_response(reply, {**wire.headers(call, rate), **reply.headers})
+
+    def _log(self, call: Call, reply: Reply, error: ApiError | None) -> None:
+        request = call.request_json
+        if request is None and call.form is None and call.body[:1] in (b"{", b"["):
+            try:
+                request = parse_json(call.body)
+            except BadJson:
+                request = None
+        if request is None and call.body and call.form is None:
+            request = {"unparsed_body_bytes": len(call.body)}
+        try:
+            logged = truncate_base64(request if call.form is None else call.form)
+        except RecursionError:
+            logged = {"unlogged": "the JSON body is nested too deeply to store"}
+        headers = {h: call.headers[h] for h in LOGGED_HEADERS if h in call.headers}
+        headers.update({h: "<redacted>" for h in SECRET_HEADERS if h in call.headers})
+        if "key" in call.query:
+            headers["?key"] = "<redacted>"
+        self.state.log({
+            "scope": call.scope, "provider": call.provider, "method": call.method,
+            "path": call.path, "model": call.model, "status": reply.status,
+            "verdict": "accepted" if error is None else (error.type or str(error.status)),
+            "error": None if error is None else error.message,
+            "request": logged,
+            "media": [m.log_entry() for m in call.media],
+            "headers": headers,
+        })
+
+    # -- admin -----------------------------------------------------------------------------
+    async def admin(self, request: Request) -> Response:
+        action = request.path_params["action"].strip("/")
+        scope = request.query_params.get("scope") or request.headers.get("x-mmcourse-scope") or default_scope()
+        try:
+            body = await request.body()
+            data = parse_json(body) if body.strip() else {}
+            if not isinstance(data, dict):
+                raise ValueError("the admin request body must be a JSON object")
+            result = self._admin(request.method, action, scope, data, dict(request.query_params))
+        except (ValueError, TypeError, KeyError) as exc:
+            return _json({"error": f"{type(exc).__name__}: {exc}"}, 400)
+        if result is None:
+            return _json({"error": f"no admin endpoint {request.method} /_mmcourse/{action}; "
+                                   "see mmcourse/emulator/README.md"}, 404)
+        return _json(result)
+
+    def _admin(self, method: str, action: str, scope: str, data: dict, query: dict) -> dict | None:
+        state = self.state
+        providers = [w.name for w in WIRES]
+
+        def provider_of(value: str | None) -> str | None:
+            if value is not None and value not in providers:
+                raise ValueError(f"unknown provider {value!r}; choose one of {providers}")
+            return value
+
+        if (method, action) == ("GET", "health"):
+            return {"emulator": "mmcourse", "version": VERSION, "providers": providers,
+                    "settings": state.settings.__dict__}
+        if (method, action) == ("GET", "log"):
+            records = state.records(None if scope == "*" else scope, provider_of(query.get("provider")))
+            return {"scope": scope, "records": records}
+        if (method, action) == ("DELETE", "log"):
+            state.clear_log(scope)
+            return {"scope": scope, "cleared": "log"}
+        if (method, action) == ("POST", "faults"):
+            provider = provider_of(data.get("provider"))
+            if provider is None:
+                raise ValueError("a fault needs a 'provider'")
+            state.inject_fault(scope, provider, data.get("status"), int(data.get("count", 1)),
+                               int(data.get("latency_ms", 0)), data.get("retry_after"))
+            return {"scope": scope, "provider": provider,
+                    "pending": state.pending_faults(scope, provider)}
+        if (method, action) == ("DELETE", "faults"):
+            state.clear_faults(scope, provider_of(query.get("provider")))
+            return {"scope": scope, "cleared": "faults"}
+        if (method, action) == ("POST", "limits"):
+            provider = provider_of(data.get("provider"))
+            if provider is None:
+                raise ValueError("a rate limit needs a 'provider'")
+            state.set_rate_limit(scope, provider, data.get("requests_per_minute"))
+            return {"scope": scope, "provider": provider,
+                    "requests_per_minute": data.get("requests_per_minute")}
+        if (method, action) == ("POST", "reset"):
+            state.reset(scope)
+            return {"scope": scope, "cleared": "all"}
+        return None
+
+
+def _run_handler(handler, call: Call) -> Reply:
+    try:
+        return handler(call)
+    except RecursionError:
+        # Absurdly nested JSON that survived parsing: a client error, not a crash.
+        raise ApiError(400, "The request is nested too deeply to process.") from None
+
+
+async def _read_body(request: Request, limit: int) -> tuple[bytes, bool]:
+    """The body, or (b"", True) once it passes ``limit`` (drained a while, then abandoned)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            chunks = []
+            if size > DRAIN_FACTOR * limit:
+                return b"", True
+            continue
+        chunks.append(chunk)
+    return (b"", True) if size > limit else (b"".join(chunks), False)
+
+
+def _origin(request: Request, headers: dict[str, str]) -> str:
+    host = headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f"{request.url.scheme}://{host}"
+
+
+def _json(body, status: int = 200) -> Response:
+    return Response(json.dumps(body).encode(), status_code=status, media_type="application/json")
+
+
+def _to_response(reply: Reply, headers: dict) -> Response:
+    if reply.stream is not None:
+        headers = {**headers, "cache-control": "no-cache"}
+        return StreamingResponse(reply.stream, status_code=reply.status, headers=headers,
+                                 media_type=reply.media_type)
+    if reply.raw is not None:
+        return Response(reply.raw, status_code=reply.status, headers=headers, media_type=reply.media_type)
+    content = b"" if reply.body is None else json.dumps(reply.body).encode()
+    return Response(content, status_code=reply.status, headers=headers, media_type=reply.media_type)
+
+
+class _EmulatorHeader:
+    """ASGI wrapper: every response, even a crash page, says it came from the emulator."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-mmcourse-emulator", VERSION.encode())]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+def create_app(state: EmulatorState | None = None) -> EmulatorApp:
+    """A fresh emulator ASGI app (with its own state)."""
+    return EmulatorApp(state)

@@ -1,0 +1,80 @@
+"""Drive a running emulator's admin endpoints over HTTP (faults, rate limits, the request log).
+
+>>> ctl = EmulatorControl("http://127.0.0.1:8765")          # doctest: +SKIP
+>>> ctl.inject_fault("anthropic", 529, count=2)               # doctest: +SKIP
+>>> [r["verdict"] for r in ctl.log("anthropic")]              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from mmcourse.emulator.state import default_scope
+
+
+class EmulatorControlError(RuntimeError):
+    """The admin endpoint refused a request (its message says why)."""
+
+
+class EmulatorControl:
+    """Admin client for one scope (default: the scope of the course's own offline key).
+
+    ``scope="*"`` reads the log of every scope (for graders); writes need one scope.
+    """
+
+    def __init__(self, origin: str, scope: str | None = None, timeout: float = 10.0) -> None:
+        self.origin = origin.rstrip("/")
+        self.scope = scope or default_scope()
+        self.timeout = timeout
+
+    def _call(self, method: str, action: str, body: dict | None = None, **query) -> dict:
+        params = {"scope": self.scope, **{k: v for k, v in query.items() if v is not None}}
+        url = f"{self.origin}/_mmcourse/{action}?{urllib.parse.urlencode(params)}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method,
+                                         headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")
+            try:
+                detail = json.loads(detail).get("error", detail)
+            except (ValueError, AttributeError):
+                pass
+            raise EmulatorControlError(f"{method} /_mmcourse/{action} failed ({exc.code}): {detail}") from None
+
+    def health(self) -> dict:
+        """``{"emulator": "mmcourse", "version", "providers", "settings"}``."""
+        return self._call("GET", "health")
+
+    def log(self, provider: str | None = None) -> list[dict]:
+        """Request-log records of this scope, oldest first (optionally one provider's)."""
+        return self._call("GET", "log", provider=provider)["records"]
+
+    def reset_log(self) -> None:
+        self._call("DELETE", "log")
+
+    def inject_fault(self, provider: str, status: int | None, count: int = 1, latency_ms: int = 0,
+                     retry_after: float | None = None) -> int:
+        """Make the next ``count`` requests to ``provider`` fail with ``status`` (and/or be slow).
+
+        Returns how many faults are now queued for that provider.
+        """
+        body = {"provider": provider, "status": status, "count": count, "latency_ms": latency_ms,
+                "retry_after": retry_after}
+        return self._call("POST", "faults", body)["pending"]
+
+    def clear_faults(self, provider: str | None = None) -> None:
+        self._call("DELETE", "faults", provider=provider)
+
+    def set_rate_limit(self, provider: str, requests_per_minute: int | None) -> None:
+        """Limit ``provider`` to ``requests_per_minute`` in this scope (None removes the limit)."""
+        self._call("POST", "limits", {"provider": provider, "requests_per_minute": requests_per_minute})
+
+    def reset(self) -> None:
+        """Forget this scope's log, faults, limits and uploaded files."""
+        self._call("POST", "reset")

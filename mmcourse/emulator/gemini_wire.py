@@ -1,0 +1,714 @@
+"""Gemini's wire format: generateContent (plain, SSE and JSON-array streams), countTokens, Models
+and the File API with its resumable upload protocol.
+
+Shapes follow the google-genai SDK types (GenerateContentResponse, File, ListFilesResponse,
+Model; 2025 .. 2026-08), the Gemini API reference and cookbook REST notebooks. Input accepts the
+proto field names and their lowerCamelCase forms (the proto3 JSON rule); output is camelCase;
+error messages name fields by their proto path (``contents[0].parts[1].inline_data.data``).
+Both ``/v1beta/`` and ``/v1/`` paths are served (current google-genai calls ``/v1``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from mmcourse.emulator import models as served_models
+from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
+from mmcourse.emulator.media import Media, modality
+from mmcourse.emulator.state import StoredFile, StoreFull, Upload
+from mmcourse.emulator.wire import (
+    ApiError,
+    BadJson,
+    Call,
+    Reply,
+    decode_proto_base64,
+    first_bad_base64_prefix,
+    parse_json,
+    sse,
+    stable_token,
+    word_chunks,
+)
+
+NAME = "gemini"
+# 2026-01-12: inline request payloads up to 100 MB (Gemini API blog, Jan 2026).
+BODY_LIMIT = 100 * 1024 * 1024
+CHUNK_LIMIT = 64 * 1024 * 1024  # one resumable-upload request (the SDK sends 8 MiB chunks)
+FILE_TTL = 48 * 3600  # uploaded files are kept 48 hours (File API docs)
+TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta."
+# MIME types generateContent accepts inline or via fileData (Gemini image/audio/video/document
+# docs). ``image/jpg`` is deliberately absent: the real API rejects it. The x-/mpeg aliases are
+# what Python's mimetypes (and so the SDK) produce for .wav, .mp3 and .mov files.
+SUPPORTED_MIME = frozenset("""
+image/png image/jpeg image/webp image/heic image/heif
+audio/wav audio/x-wav audio/wave audio/mp3 audio/mpeg audio/aiff audio/x-aiff audio/aac audio/ogg audio/flac
+video/mp4 video/mpeg video/mov video/quicktime video/avi video/x-msvideo video/x-flv video/mpg
+video/webm video/wmv video/x-ms-wmv video/3gpp
+application/pdf text/plain text/html text/css text/md text/markdown text/csv text/xml text/rtf
+text/javascript application/x-javascript text/x-python application/x-python
+""".split())
+# Commands an upload URL accepts (the resumable protocol; "start" only opens a session).
+UPLOAD_COMMANDS = frozenset(frozenset(c) for c in (
+    {"upload"}, {"upload", "finalize"}, {"finalize"}, {"query"}, {"cancel"}))
+RESPONSE_MIME = ("text/plain", "application/json", "application/xml", "application/yaml", "text/x.enum")
+GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                 404: "NOT_FOUND", 409: "ALREADY_EXISTS", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED",
+                 500: "INTERNAL", 501: "UNIMPLEMENTED", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+FAULT_MESSAGES = {
+    500: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+    503: "The model is overloaded. Please try again later.",
+    504: "Deadline expired before operation could complete.",
+}
+NO_KEY = ("Method doesn't allow unregistered callers (callers without established identity). "
+          "Please use API Key or other form of API consumer identity to call this API.")
+BAD_KEY = "API key not valid. Please pass a valid API key."
+# What Google answers when a bearer token is not an OAuth access token. A Gemini API key sent
+# as "Authorization: Bearer" is tried as OAuth, so the real API answers this 401 rather than
+# the 403 for a missing key (Google's canonical UNAUTHENTICATED wording; UNCONFIRMED for Gemini).
+BAD_BEARER = ("Request had invalid authentication credentials. Expected OAuth 2 access token, "
+              "login cookie or other valid authentication credential. See "
+              "https://developers.google.com/identity/sign-in/web/devconsole-project.")
+
+
+# -- request schema (proto field names; camelCase accepted) ---------------------------------
+@dataclass(frozen=True)
+class Msg:
+    """A proto message type: its short name (for error messages) and its fields."""
+
+    type_name: str
+    fields: dict
+
+
+@dataclass(frozen=True)
+class Repeated:
+    item: Any
+
+
+ANY = "any"  # Struct, Schema, tools: accepted as given
+_BLOB = Msg("Blob", {"mime_type": "string", "data": "bytes", "display_name": "string"})
+_FILE_DATA = Msg("FileData", {"mime_type": "string", "file_uri": "string", "display_name": "string"})
+_VIDEO_METADATA = Msg("VideoMetadata", {"start_offset": "string", "end_offset": "string", "fps": "number"})
+_PART = Msg("Part", {
+    "text": "string", "inline_data": _BLOB, "file_data": _FILE_DATA, "function_call": ANY,
+    "function_response": ANY, "executable_code": ANY, "code_execution_result": ANY,
+    "thought": "boolean", "thought_signature": "bytes", "video_metadata": _VIDEO_METADATA,
+    "media_resolution": ANY, "part_metadata": ANY,
+})
+_CONTENT = Msg("Content", {"role": "string", "parts": Repeated(_PART)})
+_THINKING = Msg("ThinkingConfig", {"thinking_budget": "integer", "include_thoughts": "boolean",
+                                   "thinking_level": "string"})
+_GENERATION_CONFIG = Msg("GenerationConfig", {
+    "temperature": "number", "top_p": "number", "top_k": "number", "candidate_count": "integer",
+    "max_output_tokens": "integer", "stop_sequences": Repeated("string"),
+    "presence_penalty": "number", "frequency_penalty": "number", "seed": "integer",
+    "response_mime_type": "string", "response_schema": ANY, "response_json_schema": ANY,
+    "response_modalities": Repeated("string"), "response_logprobs": "boolean", "logprobs": "integer",
+    "media_resolution": "string", "thinking_config": _THINKING, "speech_config": ANY,
+    "image_config": ANY, "enable_enhanced_civic_answers": "boolean",
+})
+_SAFETY = Msg("SafetySetting", {"category": "string", "threshold": "string", "method": "string"})
+_GENERATE_REQUEST = Msg("GenerateContentRequest", {
+    "model": "string", "contents": Repeated(_CONTENT), "system_instruction": _CONTENT,
+    "generation_config": _GENERATION_CONFIG, "safety_settings": Repeated(_SAFETY), "tools": ANY,
+    "tool_config": ANY, "cached_content": "string",
+})
+_COUNT_REQUEST = Msg("CountTokensRequest", {
+    "model": "string", "contents": Repeated(_CONTENT), "generate_content_request": _GENERATE_REQUEST,
+})
+_SCALAR_TYPES = {"string": "TYPE_STRING", "number": "TYPE_FLOAT", "integer": "TYPE_INT32",
+                 "boolean": "TYPE_BOOL", "bytes": "TYPE_BYTES"}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+def _status(code: int) -> str:
+    return GOOGLE_STATUS.get(code, "INTERNAL" if code >= 500 else "INVALID_ARGUMENT")
+
+
+def _error(code: int, message: str, details: list | None = None, status: str | None = None) -> ApiError:
+    return ApiError(code, message, type=status or _status(code), details=details)
+
+
+def _invalid(message: str, field: str | None = None) -> ApiError:
+    details = None
+    if field is not None:
+        violation = {"field": field, "description": message} if field else {"description": message}
+        details = [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [violation]}]
+    return _error(400, message, details)
+
+
+def normalize(value: Any, spec: Any, path: str) -> Any:
+    """Check a JSON value against the request schema; return it with snake_case keys."""
+    if spec == ANY or value is None:
+        return value
+    if isinstance(spec, Repeated):
+        if isinstance(value, dict):  # tolerated by the real parser (the cookbook relies on it)
+            value = [value]
+        if not isinstance(value, list):
+            raise _invalid(f"Invalid value at '{path}' ({_type_of(spec.item)}), {json.dumps(value)[:200]}", path)
+        return [normalize(v, spec.item, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(spec, Msg):
+        if not isinstance(value, dict):
+            raise _invalid(f"Invalid value at '{path}' ({TYPE_PREFIX}{spec.type_name}), {json.dumps(value)[:200]}", path)
+        out = {}
+        for key, item in value.items():
+            snake = _snake(key)
+            if snake not in spec.fields:
+                where = f" at '{path}'" if path else ""
+                raise _invalid(f'Invalid JSON payload received. Unknown name "{key}"{where}: Cannot find field.', path)
+            if item is not None:  # proto3 JSON: null means "field not set"
+                out[snake] = normalize(item, spec.fields[snake], f"{path}.{snake}" if path else snake)
+        return out
+    ok = {
+        "string": isinstance(value, str),
+        "bytes": isinstance(value, str),
+        "boolean": isinstance(value, bool),
+        "number": _is_number(value),
+        "integer": _is_number(value, integer=True),
+    }[spec]
+    if not ok:
+        raise _invalid(f"Invalid value at '{path}' ({_SCALAR_TYPES[spec]}), {json.dumps(value)[:200]}", path)
+    if spec in ("number", "integer") and isinstance(value, str):
+        return float(value) if spec == "number" else int(value)
+    return value
+
+
+def _type_of(spec: Any) -> str:
+    return f"{TYPE_PREFIX}{spec.type_name}" if isinstance(spec, Msg) else _SCALAR_TYPES.get(spec, "TYPE_MESSAGE")
+
+
+def _is_number(value: Any, integer: bool = False) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):  # proto3 JSON accepts numbers as strings
+        return bool(re.fullmatch(r"-?\d+" if integer else r"-?\d+(\.\d*)?([eE][-+]?\d+)?", value.strip()))
+    if integer:
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    return isinstance(value, (int, float))
+
+
+def _field_error(path: str, message: str) -> ApiError:
+    """Google's request-validation style: ``* GenerateContentRequest.<path>: <message>\\n``."""
+    return _invalid(f"* GenerateContentRequest.{path}: {message}\n", path)
+
+
+def _timestamp(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds % 1 * 1e6):06d}Z"
+
+
+class GeminiWire:
+    """The Gemini provider as the app sees it (see app.py for the protocol)."""
+
+    name = NAME
+    owns_paths = (
+        r"/(v1beta|v1alpha)/.*",
+        r"/upload/.*",
+        r"/v1/models/[^/]+:[A-Za-z]+",
+        r"/v1/files/[^/]+:download",
+    )
+    marker_headers = ("x-goog-api-key", "x-goog-api-client", "x-goog-upload-protocol",
+                      "x-goog-upload-command")
+
+    def __init__(self) -> None:
+        v = r"/(?P<version>v1beta|v1alpha|v1)"
+        model_call = v + r"/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent|countTokens)"
+        self.routes = [
+            ("POST", model_call, self.model_method, BODY_LIMIT),
+            ("GET", v + r"/models", self.list_models, BODY_LIMIT),
+            ("GET", v + r"/models/(?P<model>[^/:]+)", self.get_model, BODY_LIMIT),
+            ("POST", r"/upload" + v + r"/files", self.upload, CHUNK_LIMIT, False),
+            ("GET", v + r"/files", self.list_files, BODY_LIMIT),
+            ("GET", v + r"/files/(?P<file_id>[^/:]+)", self.get_file, BODY_LIMIT),
+            ("DELETE", v + r"/files/(?P<file_id>[^/:]+)", self.delete_file, BODY_LIMIT),
+            ("GET", v + r"/files/(?P<file_id>[^/:]+):download", self.download_file, BODY_LIMIT),
+        ]
+
+    # -- protocol --------------------------------------------------------------------------
+    def api_key(self, call: Call) -> str | None:
+        key = call.header("x-goog-api-key") or call.query.get("key")
+        return key.strip() if key and key.strip() else None
+
+    def authenticate(self, call: Call) -> None:
+        key = self.api_key(call)
+        if key is None:
+            if (call.header("authorization") or "").lower().startswith("bearer "):
+                raise _error(401, BAD_BEARER)
+            raise _error(403, NO_KEY)
+        if "invalid" in key:  # the emulator's documented way to show a wrong-key error
+            raise _error(400, BAD_KEY, [
+                {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
+                 "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com"}},
+                {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US",
+                 "message": BAD_KEY},
+            ])
+
+    def error_reply(self, err: ApiError, call: Call) -> Reply:
+        inner = {"code": err.status, "message": err.message, "status": err.type or _status(err.status)}
+        if err.details:
+            inner["details"] = err.details
+        body: Any = {"error": inner}
+        # streamGenerateContent without alt=sse answers errors inside a JSON array.
+        if call.params.get("method") == "streamGenerateContent" and call.query.get("alt") != "sse":
+            body = [body]
+        headers = dict(err.headers)
+        if call.path.startswith("/upload/") and "upload_id" in call.query:
+            headers["x-goog-upload-status"] = "final"  # tells the SDK to stop and raise
+        return Reply(body, status=err.status, headers=headers)
+
+    def bad_json(self, call: Call, reason: str) -> ApiError:
+        return _invalid(f"Invalid JSON payload received. {reason}", "")
+
+    def too_large(self, call: Call, limit: int) -> ApiError:
+        # Older Google APIs' wording (UNCONFIRMED for current Gemini).
+        return _invalid(f"Request payload size exceeds the limit: {limit} bytes.")
+
+    def no_route(self, call: Call) -> ApiError:
+        return _error(404, f"Method not found: {call.method} {call.path}.")
+
+    def fault(self, call: Call, status: int, retry_after: float | None) -> ApiError:
+        if status == 429:
+            err = self.rate_limited(call, None, retry_after or 1.0)
+        else:
+            err = _error(status, FAULT_MESSAGES.get(status, FAULT_MESSAGES[500]))
+        if retry_after is not None:
+            err.headers["retry-after"] = str(max(0, int(round(retry_after))))
+        return err
+
+    def rate_limited(self, call: Call, limit: int | None, reset: float) -> ApiError:
+        model = call.params.get("model") or "gemini"
+        metric = "generativelanguage.googleapis.com/generate_content_requests"
+        err = _error(429, (
+            "You exceeded your current quota, please check your plan and billing details. For more "
+            "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. "
+            f"\n* Quota exceeded for metric: {metric}, limit: {limit or 0}, model: {model}\n"
+            f"Please retry in {reset:.2f}s."), [
+            {"@type": "type.googleapis.com/google.rpc.Help", "links": [
+                {"description": "Learn more about Gemini API quotas",
+                 "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [
+                {"quotaMetric": metric, "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
+                 "quotaDimensions": {"location": "global", "model": model},
+                 **({"quotaValue": str(limit)} if limit else {})}]},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{max(1, round(reset))}s"},
+        ])
+        return err
+
+    def headers(self, call: Call, rate: tuple) -> dict:
+        return {}  # Gemini sends no rate-limit headers; retry timing lives in the body
+
+    def new_request_id(self, call: Call, count: int) -> str:
+        return stable_token(call.scope, count, call.path, length=22)
+
+    # -- generateContent / streamGenerateContent / countTokens -----------------------------
+    def _json_body(self, call: Call) -> Any:
+        try:
+            body = parse_json(call.body)
+        except BadJson as exc:
+            raise self.bad_json(call, str(exc)) from None
+        call.request_json = body
+        return body
+
+    def _model(self, call: Call):
+        call.model = call.params["model"]
+        try:
+            return served_models.resolve(NAME, call.model)
+        except served_models.ModelNotFound:
+            raise _error(404, f"models/{call.model} is not found for API version {call.params['version']}, "
+                         "or is not supported for generateContent. Call ListModels to see the list "
+                         "of available models and their supported methods.") from None
+
+    def model_method(self, call: Call) -> Reply:
+        model = self._model(call)
+        body = self._json_body(call)
+        method = call.params["method"]
+        spec = _COUNT_REQUEST if method == "countTokens" else _GENERATE_REQUEST
+        if not isinstance(body, dict):
+            raise _invalid(f"Invalid JSON payload received. Expected an object for {spec.type_name}.", "")
+        request = normalize(body, spec, "")
+        if method == "countTokens" and request.get("generate_content_request"):
+            request = request["generate_content_request"]
+        found = self._gather(call, request, model)
+        call.media = found["media"]
+        if method == "countTokens":
+            usage = usage_for(NAME, model.id, found["texts"], found["media"], "")
+            return Reply({"totalTokens": usage.input_tokens, "promptTokensDetails": _details(usage)})
+        config = request.get("generation_config") or {}
+        answer = compose(found["prompt"], found["media"], system=found["system"] or None,
+                         provider=NAME, model=model.id, json_mode=found["json_mode"])
+        finish = "STOP"
+        for stop in config.get("stop_sequences") or []:
+            if stop and stop in answer:
+                answer = answer.split(stop, 1)[0]
+                break
+        max_out = config.get("max_output_tokens")
+        answer, cut = truncate_to_tokens(answer, int(max_out) if max_out else None)
+        if cut:
+            finish = "MAX_TOKENS"
+        usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
+        count = call.state.next_count(call.scope)
+        response_id = stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
+        candidates = int(config.get("candidate_count") or 1)
+        usage_meta = {"promptTokenCount": usage.input_tokens, "candidatesTokenCount": usage.output_tokens * candidates,
+                      "totalTokenCount": usage.input_tokens + usage.output_tokens * candidates,
+                      "promptTokensDetails": _details(usage)}
+        if method == "streamGenerateContent":
+            chunks = _stream_bodies(answer, finish, usage_meta, model.id, response_id)
+            if call.query.get("alt") == "sse":
+                return Reply(stream=(sse(c) for c in chunks), media_type="text/event-stream")
+            return Reply(stream=_json_array(chunks), media_type="application/json")
+        return Reply({
+            "candidates": [{"content": {"parts": [{"text": answer}], "role": "model"},
+                            "finishReason": finish, "index": i} for i in range(candidates)],
+            "usageMetadata": usage_meta, "modelVersion": model.id, "responseId": response_id,
+        })
+
+    def _gather(self, call: Call, request: dict, model) -> dict:
+        contents = request.get("contents")
+        if not contents:
+            raise _field_error("contents", "contents is not specified")
+        texts: list[str] = []
+        media: list[Media] = []
+        prompt = ""
+        for i, content in enumerate(contents):
+            if content is None:
+                raise _field_error(f"contents[{i}]", "content is not specified")
+            role = content.get("role") or "user"
+            if role not in ("user", "model"):
+                raise _invalid("Please use a valid role: user, model.")
+            parts = content.get("parts")
+            if not parts:
+                raise _field_error(f"contents[{i}].parts", "contents.parts must not be empty.")
+            own = self._parts(call, parts, f"contents[{i}].parts", media, model)
+            texts.append(own)
+            if role == "user":
+                prompt = own
+        system = ""
+        instruction = request.get("system_instruction")
+        if instruction:
+            system = self._parts(call, instruction.get("parts") or [], "system_instruction.parts", media, model)
+            texts.insert(0, system)
+        config = request.get("generation_config") or {}
+        mime = config.get("response_mime_type")
+        if mime is not None and mime not in RESPONSE_MIME:
+            raise _field_error("generation_config.response_mime_type",
+                               "allowed mimetypes are `text/plain`, `application/json`, `application/xml`, "
+                               "`application/yaml` and `text/x.enum`.")
+        temperature = config.get("temperature")
+        if temperature is not None and not 0 <= temperature <= 2:
+            raise _field_error("generation_config.temperature", "temperature must be in the range [0.0, 2.0]")
+        candidates = config.get("candidate_count")
+        if candidates is not None and not 1 <= candidates <= 8:
+            raise _field_error("generation_config.candidate_count", "candidate_count must be in the range [1, 8]")
+        max_out = config.get("max_output_tokens")
+        if max_out is not None and max_out < 0:
+            raise _field_error("generation_config.max_output_tokens", "max_output_tokens must be positive.")
+        if max_out is not None and max_out > model.max_output_tokens:
+            raise _invalid(f"The input max_output_tokens value ({int(max_out)}) is out of range: the "
+                           f"supported range is from 1 (inclusive) to {model.max_output_tokens + 1} (exclusive).")
+        return {"texts": texts, "media": media, "prompt": prompt, "system": system,
+                "json_mode": mime == "application/json"}
+
+    def _parts(self, call: Call, parts: list, path: str, media: list, model) -> str:
+        texts = []
+        for j, part in enumerate(parts):
+            where = f"{path}[{j}]"
+            if not part:
+                raise _field_error(f"{where}.data", "required oneof field 'data' must have one initialized field")
+            if "text" in part:
+                texts.append(part["text"])
+            if part.get("inline_data") is not None:
+                media.append(self._inline(part["inline_data"], f"{where}.inline_data", model))
+            if part.get("file_data") is not None:
+                media.append(self._file_part(call, part["file_data"], f"{where}.file_data", model))
+        return "\n".join(texts)
+
+    def _check_mime(self, mime: str | None, where: str, model) -> str:
+        if not mime:
+            raise _field_error(f"{where}.mime_type", "mime_type is not specified")  # wording UNCONFIRMED
+        if mime.lower() not in SUPPORTED_MIME:
+            raise _invalid(f"Unsupported MIME type: {mime}")
+        kind = modality(mime)
+        if kind and kind != "text" and not served_models.registry.accepts(model.id, kind):
+            raise _invalid(f"Unsupported MIME type: {mime}")
+        return mime.lower()
+
+    def _inline(self, blob: dict, where: str, model) -> Media:
+        raw = blob.get("data")
+        if not raw:
+            raise _field_error(f"{where}.data", "data is not specified")  # wording UNCONFIRMED
+        data = decode_proto_base64(raw)
+        if data is None:
+            message = (f"Invalid value at '{where}.data' (TYPE_BYTES), Base64 decoding failed for "
+                       f"\"{first_bad_base64_prefix(raw)}\"")
+            raise _invalid(message, f"{where}.data")
+        mime = self._check_mime(blob.get("mime_type"), where, model)
+        return self._measured(Media(mime=mime, data=data))
+
+    @staticmethod
+    def _measured(item: Media) -> Media:
+        facts = item.measured()
+        if not facts["decodable"]:
+            if item.kind == "image":
+                raise _invalid("Unable to process input image. Please retry or report in "
+                               "https://developers.generativeai.google/guide/troubleshooting")
+            raise _invalid("Request contains an invalid argument.")
+        # A declared type that disagrees with the bytes is not known to be an error at Gemini
+        # (UNCONFIRMED); the answer engine gets what the bytes really are.
+        if facts["sniffed"] and modality(facts["sniffed"]) == item.kind:
+            item.mime = facts["sniffed"]
+        return item
+
+    def _file_part(self, call: Call, ref: dict, where: str, model) -> Media:
+        uri = ref.get("file_uri")
+        if not uri:
+            raise _field_error(f"{where}.file_uri", "file_uri is not specified")  # wording UNCONFIRMED
+        m = re.search(r"(?:^|/)files/([a-z0-9-]{1,40})$", uri)
+        if not m:
+            raise _invalid(f"Cannot fetch content from the provided URL: {uri[:200]}. The mmcourse "
+                           "offline emulator cannot download URLs: upload the file with the File API "
+                           "or send it inline.")
+        stored = call.state.get_file(NAME, m.group(1))
+        if stored is None:
+            # Google answers 403 (not 404) for a file id the caller cannot see, so as not to
+            # reveal whether it exists (real responses quoted in public issues, 2025).
+            raise _error(403, f"You do not have permission to access the File {m.group(1)} or it may not exist.")
+        if not stored.active():
+            raise _error(400, f"The File {stored.id} is not in an ACTIVE state and usage is not allowed.",
+                         status="FAILED_PRECONDITION")
+        mime = self._check_mime(ref.get("mime_type") or stored.mime, where, model)
+        return self._measured(Media(mime=mime, data=stored.data, name=stored.display_name))
+
+    # -- models ----------------------------------------------------------------------------
+    @staticmethod
+    def _model_object(model) -> dict:
+        return {"name": f"models/{model.id}", "version": "001", "displayName": model.display_name,
+                "description": f"{model.display_name} (served by the mmcourse offline emulator)",
+                "inputTokenLimit": model.context_window, "outputTokenLimit": model.max_output_tokens,
+                "supportedGenerationMethods": ["generateContent", "countTokens"],
+                "temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": True}
+
+    def list_models(self, call: Call) -> Reply:
+        items = [self._model_object(m) for m in served_models.served(NAME)]
+        page, token = _page(call, items, default=50, maximum=1000)
+        return Reply({"models": page, **({"nextPageToken": token} if token else {})})
+
+    def get_model(self, call: Call) -> Reply:
+        return Reply(self._model_object(self._model(call)))
+
+    # -- File API --------------------------------------------------------------------------
+    def _file_object(self, call: Call, f: StoredFile) -> dict:
+        active = f.active()
+        obj = {"name": f"files/{f.id}"}
+        if f.display_name:
+            obj["displayName"] = f.display_name
+        obj.update({
+            "mimeType": f.mime, "sizeBytes": str(f.size),
+            "createTime": _timestamp(f.created),
+            "updateTime": _timestamp(f.ready_at if active else f.created),
+            "expirationTime": _timestamp(f.created + FILE_TTL),
+            "sha256Hash": base64.b64encode(hashlib.sha256(f.data).hexdigest().encode()).decode(),
+            "uri": f"{call.origin}/v1beta/files/{f.id}",
+            "state": "ACTIVE" if active else "PROCESSING",
+            "source": "UPLOADED",
+        })
+        if active and "seconds" in f.meta:
+            obj["videoMetadata"] = {"videoDuration": f"{f.meta['seconds']:.6g}s"}
+        return obj
+
+    def upload(self, call: Call) -> Reply:
+        if "upload_id" in call.query:
+            return self._upload_chunk(call)
+        self.authenticate(call)
+        protocol = (call.header("x-goog-upload-protocol") or "").lower()
+        command = (call.header("x-goog-upload-command") or "").lower()
+        if protocol != "resumable" or command != "start":
+            raise _invalid("Start an upload with the headers X-Goog-Upload-Protocol: resumable and "
+                           "X-Goog-Upload-Command: start (the resumable protocol of the File API).")
+        meta = self._start_body(call)
+        declared = call.header("x-goog-upload-header-content-length")
+        if declared is not None and not declared.strip().isdigit():
+            raise _invalid(f"Invalid X-Goog-Upload-Header-Content-Length: {declared!r}")
+        name = meta.get("name")
+        file_id = None
+        if name:
+            m = re.fullmatch(r"(?:files/)?([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)", str(name))
+            if not m:
+                raise _invalid(f"Invalid file name {name!r}: use up to 40 lowercase letters, digits or "
+                               "dashes, not starting or ending with a dash.", "file.name")
+            file_id = m.group(1)
+            if call.state.get_file(NAME, file_id) is not None:
+                raise _error(409, f"File files/{file_id} already exists.")
+        display = meta.get("display_name")
+        if display is not None and len(str(display)) > 512:
+            raise _invalid("display_name must be at most 512 characters.", "file.display_name")
+        count = call.state.next_count(call.scope)
+        upload_id = "mmc-" + stable_token(call.scope, count, time.time(), length=24)
+        call.state.start_upload(Upload(
+            id=upload_id, scope=call.scope,
+            mime=(call.header("x-goog-upload-header-content-type") or meta.get("mime_type") or "").strip(),
+            declared_size=int(declared) if declared else None,
+            display_name=None if display is None else str(display), name=file_id))
+        url = f"{call.origin}/upload/{call.params['version']}/files?upload_id={upload_id}&upload_protocol=resumable"
+        return Reply(None, headers={"x-goog-upload-url": url, "x-goog-upload-status": "active",
+                                    "x-goog-upload-chunk-granularity": "262144",
+                                    "x-guploader-uploadid": upload_id}, media_type="text/plain")
+
+    def _start_body(self, call: Call) -> dict:
+        if not call.body.strip():
+            return {}
+        try:
+            body = parse_json(call.body)
+        except BadJson as exc:
+            # The cookbook's sample.sh sends single-quoted JSON and the real API takes it.
+            try:
+                body = parse_json(call.body.replace(b"'", b'"'))
+            except BadJson:
+                raise self.bad_json(call, str(exc)) from None
+        call.request_json = body
+        if not isinstance(body, dict) or not isinstance(body.get("file", {}), dict):
+            raise _invalid("Invalid JSON payload received. Expected {\"file\": {...}}.", "")
+        file_meta = body.get("file") or {}
+        unknown = [k for k in file_meta if _snake(k) not in
+                   ("display_name", "mime_type", "size_bytes", "name", "source", "video_metadata")]
+        if unknown:
+            raise _invalid(f'Invalid JSON payload received. Unknown name "{unknown[0]}" at \'file\': '
+                           "Cannot find field.", "file")
+        return {_snake(k): v for k, v in file_meta.items()}
+
+    def _upload_chunk(self, call: Call) -> Reply:
+        upload = call.state.get_upload(call.query["upload_id"])
+        call.request_json = {"upload_id": call.query["upload_id"], "bytes": len(call.body)}
+        if upload is None:
+            raise _error(404, "No upload session with this upload_id (it was finalised, cancelled "
+                              "or never started): start a new upload.")
+        call.scope = upload.scope
+        commands = frozenset(c.strip() for c in (call.header("x-goog-upload-command") or "").lower().split(","))
+        if commands not in UPLOAD_COMMANDS:
+            raise _invalid("X-Goog-Upload-Command must be 'upload', 'upload, finalize', 'finalize', "
+                           f"'query' or 'cancel' on an upload URL, not {call.header('x-goog-upload-command')!r}.")
+        if "query" in commands:
+            return Reply(None, headers={"x-goog-upload-status": "active",
+                                        "x-goog-upload-size-received": str(len(upload.received))})
+        if "cancel" in commands:
+            call.state.finish_upload(upload.id)
+            return Reply(None, headers={"x-goog-upload-status": "cancelled"})
+        offset = call.header("x-goog-upload-offset")
+        if "upload" in commands:
+            if offset is None or not offset.strip().isdigit() or int(offset) != len(upload.received):
+                raise _invalid(f"Invalid X-Goog-Upload-Offset {offset!r}: the server has received "
+                               f"{len(upload.received)} bytes, so the next chunk must start there.")
+            try:
+                call.state.append_upload(upload.id, call.body)
+            except StoreFull as exc:
+                call.state.finish_upload(upload.id)
+                raise _error(429, f"File storage quota exceeded: {exc}.") from None
+        if "finalize" not in commands:
+            return Reply(None, headers={"x-goog-upload-status": "active",
+                                        "x-goog-upload-size-received": str(len(upload.received))})
+        call.state.finish_upload(upload.id)
+        return self._finalize(call, upload)
+
+    def _finalize(self, call: Call, upload: Upload) -> Reply:
+        data = bytes(upload.received)
+        if upload.declared_size is not None and len(data) != upload.declared_size:
+            raise _invalid(f"The upload was finalised with {len(data)} bytes, but "
+                           f"X-Goog-Upload-Header-Content-Length declared {upload.declared_size}.")
+        item = Media(mime=upload.mime or "application/octet-stream", data=data)
+        facts = item.measured()
+        if not upload.mime:
+            item.mime = facts["sniffed"] or "application/octet-stream"
+        call.media = [item]
+        now = time.time()
+        is_video = item.kind == "video"
+        meta = {"seconds": facts["seconds"]} if is_video and "seconds" in facts else {}
+        file_id = upload.name or stable_token(item.sha256, upload.id, length=12,
+                                              alphabet="abcdefghijklmnopqrstuvwxyz0123456789")
+        try:
+            stored = call.state.add_file(StoredFile(
+                id=file_id, provider=NAME, scope=upload.scope, filename=upload.display_name or file_id,
+                mime=item.mime, data=data, created=now, display_name=upload.display_name,
+                ready_at=now + (call.state.settings.video_processing_seconds if is_video else 0.0),
+                meta=meta))
+        except StoreFull as exc:
+            raise _error(429, f"File storage quota exceeded: {exc}.") from None
+        return Reply({"file": self._file_object(call, stored)}, headers={"x-goog-upload-status": "final"})
+
+    def _stored(self, call: Call) -> StoredFile:
+        stored = call.state.get_file(NAME, call.params["file_id"])
+        if stored is None:
+            raise _error(403, f"You do not have permission to access the File {call.params['file_id']} "
+                              "or it may not exist.")
+        return stored
+
+    def get_file(self, call: Call) -> Reply:
+        return Reply(self._file_object(call, self._stored(call)))
+
+    def delete_file(self, call: Call) -> Reply:
+        call.state.delete_file(NAME, self._stored(call).id)
+        return Reply({})
+
+    def download_file(self, call: Call) -> Reply:
+        self._stored(call)
+        raise _invalid("Only generated or registered files can be downloaded; uploaded files cannot.")
+
+    def list_files(self, call: Call) -> Reply:
+        items = [self._file_object(call, f) for f in call.state.list_files(NAME, call.scope)]
+        page, token = _page(call, items, default=10, maximum=100)
+        body: dict = {"files": page} if page else {}
+        if token:
+            body["nextPageToken"] = token
+        return Reply(body)
+
+
+def _page(call: Call, items: list, *, default: int, maximum: int) -> tuple[list, str | None]:
+    """Google paging: ``pageSize`` (clamped to ``maximum``) and an opaque ``pageToken``."""
+    raw_size = call.query.get("pageSize") or call.query.get("page_size") or str(default)
+    if not raw_size.isdigit():
+        raise _invalid(f"Invalid value at 'page_size' (TYPE_INT32), \"{raw_size}\"", "page_size")
+    size = min(int(raw_size) or default, maximum)
+    token = call.query.get("pageToken") or call.query.get("page_token")
+    start = 0
+    if token:
+        try:
+            start = int(base64.urlsafe_b64decode(token.encode() + b"==").decode())
+        except (ValueError, UnicodeDecodeError):
+            raise _invalid("Invalid page_token.", "page_token") from None
+    page = items[start:start + size]
+    more = start + size < len(items)
+    return page, base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=") if more else None
+
+
+def _details(usage) -> list[dict]:
+    return [{"modality": name, "tokenCount": count}
+            for name, count in usage.input_by_modality.items() if count or name == "TEXT"]
+
+
+def _stream_bodies(answer: str, finish: str, usage_meta: dict, model: str, response_id: str) -> list[dict]:
+    """Gemini stream chunks: text deltas; the last one carries finishReason and usageMetadata."""
+    pieces = word_chunks(answer) or [""]
+    bodies = []
+    for k, piece in enumerate(pieces):
+        candidate: dict = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
+        body: dict = {"candidates": [candidate], "modelVersion": model, "responseId": response_id}
+        if k == len(pieces) - 1:
+            candidate["finishReason"] = finish
+            body["usageMetadata"] = usage_meta
+        bodies.append(body)
+    return bodies
+
+
+def _json_array(bodies: list[dict]):
+    """streamGenerateContent without alt=sse: one JSON array, written element by element."""
+    for k, body in enumerate(bodies):
+        yield ("[" if k == 0 else ",\r\n") + json.dumps(body)
+    yield "]"
+
+
+WIRE = GeminiWire()

@@ -1,0 +1,130 @@
+"""Producing an answer and its token usage for a validated request (provider-neutral).
+
+The text comes from ``mmcourse.emulator.answers.compose_answer`` (ground truth of the course
+data, or facts measured from the media), never from a model. Token counts use
+``mmcourse.tokens``: media counts follow each provider's published algorithm; text counts are
+an approximation (no provider tokenizer ships offline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mmcourse.emulator.media import Media, describe
+
+
+@dataclass
+class Usage:
+    """Input tokens split by modality (TEXT, IMAGE, AUDIO, VIDEO, DOCUMENT) and output tokens."""
+
+    input_by_modality: dict[str, int] = field(default_factory=dict)
+    output_tokens: int = 0
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(self.input_by_modality.values())
+
+
+def compose(
+    prompt: str,
+    media: list[Media],
+    *,
+    system: str | None,
+    provider: str,
+    model: str,
+    json_mode: bool = False,
+) -> str:
+    """The answer text for a request (deterministic: same request, same answer)."""
+    try:
+        from mmcourse.emulator.answers import MediaItem, compose_answer
+    except ImportError:  # the answer engine is built separately; keep the emulator usable
+        return _fallback_answer(prompt, media, json_mode=json_mode)
+    items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
+    return compose_answer(
+        prompt, items, system=system, provider=provider, model=model, json_mode=json_mode
+    )
+
+
+def _fallback_answer(prompt: str, media: list[Media], *, json_mode: bool) -> str:
+    import json
+
+    seen = [describe(m) for m in media]
+    if json_mode:
+        return json.dumps({"emulator": "mmcourse offline", "media": seen, "prompt_words": len(prompt.split())})
+    if not seen:
+        return (
+            "This is the mmcourse offline emulator: no model runs here. "
+            f"I received a text-only prompt of {len(prompt.split())} words."
+        )
+    return (
+        "This is the mmcourse offline emulator: no model runs here. "
+        f"I received {len(seen)} media item(s): " + "; ".join(seen) + "."
+    )
+
+
+# -- tokens ---------------------------------------------------------------------------------
+def text_tokens(text: str) -> int:
+    """Approximate text tokens (providers' tokenizers are not available offline)."""
+    try:
+        from mmcourse.tokens import estimate_text_tokens
+    except ImportError:  # until mmcourse.tokens lands: ~4 characters per token
+        return max(1, (len(text) + 3) // 4) if text else 0
+    return estimate_text_tokens(text)
+
+
+def media_tokens(provider: str, model: str, media: Media) -> tuple[str, int]:
+    """(usage modality name, tokens) for one media item, by the provider's published rules."""
+    facts = media.measured()
+    kind = media.kind
+    try:
+        from mmcourse import tokens
+    except ImportError:
+        tokens = None
+    if kind == "image":
+        w, h = facts.get("width", 512), facts.get("height", 512)
+        if tokens is None:
+            return "IMAGE", 258 * max(1, -(-w // 768)) * max(1, -(-h // 768))
+        return "IMAGE", tokens.estimate_image_tokens(provider, model, w, h, media.detail or "auto")
+    if kind == "audio":
+        seconds = float(facts.get("seconds", 0.0))
+        if tokens is None:
+            return "AUDIO", int(round(seconds * 32))
+        return "AUDIO", tokens.estimate_audio_tokens(provider, model, seconds)
+    if kind == "video":
+        seconds = float(facts.get("seconds", 0.0))
+        if tokens is None:
+            return "VIDEO", int(round(seconds * 300))
+        return "VIDEO", tokens.estimate_video_tokens(provider, model, seconds)
+    if kind == "pdf":
+        pages, chars = int(facts.get("pages", 1)), int(facts.get("text_chars", 0))
+        if tokens is None:
+            return "DOCUMENT", pages * 258 + chars // 4
+        return "DOCUMENT", tokens.estimate_pdf_tokens(provider, model, pages, chars)
+    return "TEXT", text_tokens(media.data.decode("utf-8", "replace"))
+
+
+def usage_for(provider: str, model: str, texts: list[str], media: list[Media], answer: str) -> Usage:
+    """Token usage of a request: its text parts, its media, and the answer."""
+    usage = Usage()
+    text = "\n".join(t for t in texts if t)
+    usage.input_by_modality["TEXT"] = text_tokens(text)
+    for item in media:
+        name, count = media_tokens(provider, model, item)
+        usage.input_by_modality[name] = usage.input_by_modality.get(name, 0) + int(count)
+    usage.output_tokens = max(1, text_tokens(answer))
+    return usage
+
+
+def truncate_to_tokens(text: str, max_tokens: int | None) -> tuple[str, bool]:
+    """Cut ``text`` to about ``max_tokens`` tokens at a word boundary: (text, was_cut)."""
+    if max_tokens is None or text_tokens(text) <= max_tokens:
+        return text, False
+    words = text.split(" ")
+    lo, hi = 0, len(words)
+    while lo < hi:  # longest word prefix within the budget
+        mid = (lo + hi + 1) // 2
+        if text_tokens(" ".join(words[:mid])) <= max_tokens:
+            lo = mid
+        else:
+            hi = mid - 1
+    return " ".join(words[:lo]), True

@@ -1,0 +1,207 @@
+"""Media the emulator received: what the bytes really are, and their measurable facts.
+
+Measurements (pixels, seconds, pages) feed token usage, validation (pixel limits) and the
+answer engine; they come from decoding the bytes, never from what the client claimed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import wave
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+# Magic-byte signatures, used only until mmcourse.encoding.sniff_mime is importable.
+# (offset, bytes, mime); container formats are refined in _sniff_local.
+_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+    (0, b"%PDF-", "application/pdf"),
+    (0, b"fLaC", "audio/flac"),
+    (0, b"OggS", "audio/ogg"),
+    (0, b"ID3", "audio/mpeg"),
+    (0, b"\x1a\x45\xdf\xa3", "video/webm"),
+    (0, b"BM", "image/bmp"),
+    (0, b"II*\x00", "image/tiff"),
+    (0, b"MM\x00*", "image/tiff"),
+    (0, b"<svg", "image/svg+xml"),
+)
+_RIFF = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/avi"}
+_FTYP = {
+    b"heic": "image/heic", b"heix": "image/heic", b"mif1": "image/heif", b"msf1": "image/heif",
+    b"M4A ": "audio/mp4", b"qt  ": "video/quicktime", b"3gp4": "video/3gpp", b"3gp5": "video/3gpp",
+}
+
+
+def _sniff_local(data: bytes) -> str | None:
+    head = data[:64]
+    for offset, magic, mime in _MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            return mime
+    if head[:4] == b"RIFF" and head[8:12] in _RIFF:
+        return _RIFF[head[8:12]]
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "audio/aiff"
+    if head[4:8] == b"ftyp":
+        return _FTYP.get(head[8:12], "video/mp4")
+    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
+        return "audio/mpeg"  # MPEG audio frame sync without an ID3 tag
+    return None
+
+
+def sniff(data: bytes) -> str | None:
+    """The MIME type the bytes' magic numbers say, or None."""
+    try:
+        from mmcourse.encoding import sniff_mime
+    except ImportError:  # the shared sniffer lands with mmcourse.encoding
+        return _sniff_local(data)
+    return sniff_mime(data) or _sniff_local(data)
+
+
+def modality(mime: str) -> str | None:
+    """Which registry modality a MIME type belongs to (image, audio, video, pdf, text)."""
+    mime = (mime or "").lower()
+    if mime == "application/pdf":
+        return "pdf"
+    top = mime.split("/", 1)[0]
+    if top in ("image", "audio", "video", "text"):
+        return top
+    return None
+
+
+@dataclass
+class Media:
+    """One piece of media from a request, after its bytes were decoded."""
+
+    mime: str  # as declared by the client (or the stored file)
+    data: bytes
+    name: str | None = None
+    detail: str | None = None  # OpenAI image detail
+    info: dict = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        if "sha256" not in self.info:
+            self.info["sha256"] = hashlib.sha256(self.data).hexdigest()
+        return self.info["sha256"]
+
+    @property
+    def kind(self) -> str | None:
+        return modality(self.mime)
+
+    def measured(self) -> dict:
+        """Facts measured from the bytes (cached by content hash)."""
+        if "measured" not in self.info:
+            self.info["measured"] = measure(self.data, self.mime, self.sha256)
+        return self.info["measured"]
+
+    def log_entry(self) -> dict:
+        entry = {"mime": self.mime, "bytes": len(self.data), "sha256": self.sha256}
+        facts = self.measured()
+        if facts.get("image_hash"):
+            entry["image_hash"] = facts["image_hash"]
+        return entry
+
+
+_CACHE: OrderedDict[str, dict] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 256
+
+
+def measure(data: bytes, mime: str, sha256: str | None = None) -> dict:
+    """Measure media bytes: ``sniffed`` MIME, and width/height, seconds, pages as they apply.
+
+    ``decodable`` is False when the bytes do not decode as their kind (a corrupt image).
+    """
+    key = f"{sha256 or hashlib.sha256(data).hexdigest()}:{mime}"
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    facts: dict = {"sniffed": sniff(data), "decodable": True}
+    kind = modality(facts["sniffed"] or mime)
+    try:
+        if kind == "image":
+            facts.update(_measure_image(data))
+        elif kind in ("audio", "video"):
+            facts.update(_measure_av(data, kind))
+        elif kind == "pdf":
+            facts.update(_measure_pdf(data))
+        elif kind == "text":
+            facts["text_chars"] = len(data.decode("utf-8", "replace"))
+    except Exception as exc:  # any decoder failure means the bytes are not what they claim
+        facts["decodable"] = False
+        facts["problem"] = f"{type(exc).__name__}: {exc}"[:200]
+    with _CACHE_LOCK:
+        _CACHE[key] = facts
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return facts
+
+
+def _measure_image(data: bytes) -> dict:
+    from PIL import Image
+
+    from mmcourse.media.fingerprint import image_hash
+
+    img = Image.open(io.BytesIO(data))
+    width, height = img.size
+    frames = getattr(img, "n_frames", 1)
+    # Decode at reduced scale (JPEG draft mode): proves the bytes decode and is enough for
+    # the 9x8 fingerprint, at a fraction of the cost for large photos.
+    img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+    img.load()
+    return {"width": width, "height": height, "frames": frames, "image_hash": image_hash(img)}
+
+
+def _measure_av(data: bytes, kind: str) -> dict:
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        with wave.open(io.BytesIO(data)) as w:
+            return {"seconds": w.getnframes() / float(w.getframerate() or 1)}
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        facts: dict = {}
+        if container.duration is not None:
+            facts["seconds"] = container.duration / 1_000_000
+        video = next(iter(container.streams.video), None)
+        if video is not None:
+            facts["width"], facts["height"] = video.codec_context.width, video.codec_context.height
+            if video.average_rate:
+                facts["fps"] = float(video.average_rate)
+            if "seconds" not in facts and video.duration and video.time_base:
+                facts["seconds"] = float(video.duration * video.time_base)
+        if "seconds" not in facts:
+            raise ValueError(f"could not read the {kind}'s duration")
+        return facts
+
+
+def _measure_pdf(data: bytes) -> dict:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        return {"pages": 0, "encrypted": True, "text_chars": 0}
+    pages = len(reader.pages)
+    chars = 0
+    for page in reader.pages[:100]:  # enough for token estimates; big PDFs stay cheap
+        chars += len(page.extract_text() or "")
+    return {"pages": pages, "text_chars": chars, "encrypted": False}
+
+
+def describe(media: Media) -> str:
+    """A short human description of measured media: 'image/png, 640x480 px'."""
+    facts = media.measured()
+    parts = [media.mime]
+    if "width" in facts and "height" in facts:
+        parts.append(f"{facts['width']}x{facts['height']} px")
+    if "seconds" in facts:
+        parts.append(f"{facts['seconds']:.1f} s")
+    if "pages" in facts:
+        parts.append(f"{facts['pages']} page(s)")
+    parts.append(f"{len(media.data)} bytes")
+    return ", ".join(parts)
