@@ -379,6 +379,67 @@ def test_meeting_notes_list_decisions_and_action_items(course):
     assert "- Ana: Update the docs (due Thursday)" in answer
 
 
+# A transcript pasted into a text-only prompt: mmcourse.routing's transcribe-then-analyse header
+# ("Transcript of the audio[ name] (N s, transcribed by p/m):"), or a learner's own paste.
+ROUTED = ("Summarise the meeting and list the action items.\n\nTranscript of the audio meeting.wav "
+          "(2 s, transcribed by gemini/gemini-2.5-flash):\n" + TRANSCRIPT)
+
+
+def test_routed_transcript_is_answered_from_the_recordings_truth(course):
+    answer = ask(course, ROUTED)
+    assert answer.startswith("Offline emulator: I worked from the transcript text in your prompt")
+    assert "speech/meeting.wav" in answer.splitlines()[0]
+    assert "Summary: The team agreed to ship version two on Friday." in answer
+    assert "- Ana: Update the docs (due Thursday)" in answer
+    assert "carried no image" not in answer
+
+
+def test_routed_transcript_header_is_not_read_as_a_request_for_the_words(course):
+    answer = ask(course, ROUTED.replace("Summarise the meeting and list the action items.", "What was decided?"))
+    assert "Decisions:\n- Ship version two on Friday." in answer
+    assert TRANSCRIPT not in answer  # the header says "Transcript", the question does not ask for it
+
+
+def test_pasted_transcript_with_different_line_breaks_and_case_is_recognised(course):
+    pasted = "\n".join(f"Speaker: {line}" for line in TRANSCRIPT.upper().split(". "))
+    answer = ask(course, f"Here is the transcript of our call:\n{pasted}\n\nList the action items.")
+    assert "Action items:\n- Ana: Update the docs (due Thursday)" in answer
+
+
+def test_pasted_transcript_answers_json_with_exactly_the_keys_asked(course):
+    answer = ask(course, f"{TRANSCRIPT}\n\nReturn JSON with keys summary, decisions and budget.")
+    assert json.loads(answer) == {"summary": "The team agreed to ship version two on Friday.",
+                                  "decisions": ["Ship version two on Friday."], "budget": None}
+
+
+def test_asking_to_clean_up_a_pasted_transcript_returns_its_words(course):
+    answer = ask(course, f"Clean up this transcript: {TRANSCRIPT.lower()}")
+    assert answer.endswith(TRANSCRIPT)
+
+
+def test_a_transcript_sent_as_audio_too_is_answered_once(course):
+    answer = ask(course, ROUTED, read(course, "speech/meeting.wav"))
+    assert "worked from the transcript text" not in answer and answer.count("Update the docs") == 1
+
+
+def test_unknown_pasted_text_keeps_the_honest_text_only_answer(course):
+    answer = ask(course, "Summarise this transcript: everyone agreed to ship the budget review in "
+                         "March and Carla will update the bank tomorrow about the loan.")
+    assert "worked from the transcript" not in answer
+    assert answer.startswith("Offline emulator:") and "no media" in answer
+
+
+def test_half_a_transcript_is_not_enough_to_claim_the_recording(course):
+    half = " ".join(TRANSCRIPT.split()[:7])
+    assert "worked from the transcript" not in ask(course, f"Summarise: {half}")
+
+
+def test_transcription_prompt_asking_for_only_the_words_is_not_a_one_word_answer(course):
+    from mmcourse.routing import TRANSCRIBE_PROMPT
+
+    assert ask(course, TRANSCRIBE_PROMPT, read(course, "speech/meeting.wav")) == TRANSCRIPT
+
+
 def test_reencoded_wav_with_the_same_samples_is_recognised(course):
     other = _wav(_speech_samples(), extra_chunk=b"LIST" + struct.pack("<I", 4) + b"INFO")
     assert other != read(course, "speech/meeting.wav")

@@ -63,6 +63,41 @@ def test_injected_faults_hit_the_next_n_requests_in_the_providers_shape(origin, 
         assert body["error"]["message"] == "The model is overloaded. Please try again later."
 
 
+@pytest.mark.parametrize("provider, status", [("openai", 429), ("openai", 503),
+                                              ("anthropic", 429), ("anthropic", 529)])
+def test_a_sub_second_retry_after_is_sent_exactly_in_ms_and_rounded_up_in_seconds(
+        origin, api_key, control, provider, status):
+    control.inject_fault(provider, status, count=1, retry_after=0.01)
+    resp = call(origin, provider, api_key)
+    assert resp.status_code == status
+    # HTTP's retry-after is whole seconds: rounded up, never "0" for a positive delay.
+    assert resp.headers["retry-after"] == "1"
+    assert resp.headers["retry-after-ms"] == "10"
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_the_official_sdks_read_the_exact_sub_second_delay(origin, api_key, control, provider):
+    import anthropic
+    import httpx
+    import openai
+
+    control.inject_fault(provider, 429, count=1, retry_after=0.01)
+    headers = httpx.Headers(dict(call(origin, provider, api_key).headers))
+    client = (openai.OpenAI(api_key=api_key, base_url=f"{origin}/v1") if provider == "openai"
+              else anthropic.Anthropic(api_key=api_key, base_url=origin))
+    # The Stainless SDKs' own parser: retry-after-ms first (a "0" retry-after would be ignored).
+    assert client._parse_retry_after_header(headers) == pytest.approx(0.01)
+
+
+def test_gemini_injected_429_keeps_a_fractional_retry_delay_exact(origin, api_key, control):
+    control.inject_fault("gemini", 429, count=1, retry_after=0.5)
+    resp = call(origin, "gemini", api_key)
+    details = {d["@type"].rsplit(".", 1)[-1]: d for d in resp.json()["error"]["details"]}
+    # A protobuf Duration carries fractions; "0.500s" is its canonical JSON form.
+    assert details["RetryInfo"]["retryDelay"] == "0.500s"
+    assert resp.headers["retry-after"] == "1"
+
+
 def test_faults_are_per_provider_and_per_scope(origin, api_key, control):
     control.inject_fault("openai", 500)
     assert call(origin, "anthropic", api_key).status_code == 200

@@ -14,8 +14,10 @@ from mmcourse.emulator.wire import (
     BadJson,
     decode_proto_base64,
     decode_std_base64,
+    duration_text,
     first_bad_base64_prefix,
     parse_json,
+    retry_after_headers,
     split_data_url,
     truncate_base64,
     word_chunks,
@@ -52,6 +54,20 @@ def test_data_url_parts():
     assert split_data_url("data:image/PNG;base64,AAAA") == ("image/png", True, "AAAA")
     assert split_data_url("data:text/plain,hello") == ("text/plain", False, "hello")
     assert split_data_url("https://example.com/x.png") is None
+
+
+@pytest.mark.parametrize("seconds, header, ms", [
+    (0.01, "1", "10"), (0.5, "1", "500"), (1.2, "2", "1200"), (2, "2", "2000"), (0, "0", "0"),
+])
+def test_retry_after_rounds_seconds_up_and_keeps_milliseconds(seconds, header, ms):
+    assert retry_after_headers(seconds) == {"retry-after": header, "retry-after-ms": ms}
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (20, "20s"), (0.5, "0.500s"), (0.01, "0.010s"), (1.25, "1.250s"), (0.0000015, "0.000001500s"),
+])
+def test_duration_text_is_protobuf_json_and_exact(seconds, text):
+    assert duration_text(seconds) == text
 
 
 def test_parse_json_names_the_problem():

@@ -4,7 +4,9 @@
 (``prompting.py``) and renders the matching manifest entry's ground truth as a description, one
 label from the prompt's list, JSON with exactly the keys the prompt names, a transcript, a
 summary, chart values and trend, a comparison, a video walk-through or PDF text. Media it does
-not recognise get an honest, measured answer that says it comes from the offline emulator.
+not recognise get an honest, measured answer that says it comes from the offline emulator. A
+course recording's transcript pasted into the prompt (``mmcourse.routing``'s
+transcribe-then-analyse step, or a learner's paste) is answered from that recording's truth.
 
 Conventions a learner can rely on:
 * JSON answers are plain JSON text (no Markdown fence), whether or not JSON mode was set, with
@@ -17,14 +19,23 @@ Conventions a learner can rely on:
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mmcourse.emulator.prompting import Intent, Leaf, Shape, parse_intent
-from mmcourse.emulator.recognise import Facts, Recognition, default_manifest, recognise
+from mmcourse.emulator.recognise import (
+    ROUTING_TRANSCRIPT_HEADER,
+    Facts,
+    Recognition,
+    TranscriptMatch,
+    default_manifest,
+    find_transcripts,
+    recognise,
+)
 
 UNKNOWN_PREFIX = "Offline emulator: I do not recognise this"
 
@@ -53,7 +64,8 @@ def compose_answer(
     """The emulator's answer text for one request.
 
     ``json_schema`` is the schema a request carried outside the prompt (OpenAI
-    ``response_format.json_schema``, Gemini ``responseSchema``); ``manifest``/``data_dir``
+    ``response_format.json_schema``, Anthropic ``output_config.format``, Gemini
+    ``responseSchema``/``responseJsonSchema``); ``manifest``/``data_dir``
     default to the course data. ``provider`` and ``model`` do not change the answer: every
     provider is shown the same course truth, so lessons can compare wire formats, not luck.
 
@@ -64,19 +76,78 @@ def compose_answer(
         manifest, default_dir = default_manifest()
         data_dir = data_dir or default_dir
     prompt = prompt or ""
-    intent = parse_intent(prompt, system, json_mode, json_schema)
     seen = [recognise(m.data, m.mime, manifest=manifest, data_dir=data_dir) for m in media]
     files = list(manifest.get("files", []))
+    heard = {str((r.entry or {}).get("truth", {}).get("transcript")) for r in seen if r.known}
+    pasted = [m for m in find_transcripts(prompt, manifest)
+              if str(m.entry["truth"]["transcript"]) not in heard]  # already sent as audio
+    if pasted:
+        return _from_transcripts(prompt, system, json_mode, json_schema, seen, pasted, files)
+    intent = parse_intent(prompt, system, json_mode, json_schema)
     if not seen:
         return _text_only(prompt, intent)
+    return _dispatch(prompt, intent, seen, files)
+
+
+def _dispatch(prompt: str, intent: Intent, seen: list[Recognition], files: list[dict],
+              note: str | None = None) -> str:
+    """The answer for recognised (or measured) items, in the form ``intent`` asks for.
+
+    ``note`` (how the items were found) prefixes prose answers only: JSON stays plain JSON and
+    a classification stays exactly one label.
+    """
     if intent.json:
         return _render_json(intent, seen, files)
     if intent.labels and len(seen) > 1:
         return "\n".join(f"{_noun(r).capitalize()} {i}: {_classify(intent, r, prompt)}"
                          for i, r in enumerate(seen, start=1))
-    if intent.labels or (intent.one_word and len(seen) == 1):
+    # A transcript is never one word, whatever else the prompt says ("... and nothing else").
+    if intent.labels or (intent.one_word and len(seen) == 1 and "transcript" not in intent.tasks):
         return _classify(intent, seen[0], prompt)
-    return _render_text(prompt, intent, seen, files)
+    text = _render_text(prompt, intent, seen, files)
+    return f"{note}\n\n{text}" if note else text
+
+
+# --------------------------------------------------------------------------- pasted transcripts
+
+# Asking about a pasted transcript names it ("here is the transcript: ... summarise it"); that is
+# a request for the words themselves only when it says so.
+_WANTS_WORDS = re.compile(r"transcribe|verbatim|word for word|what (?:is|was) said|exact words|"
+                          r"(?:clean|tidy|fix|correct|format)(?: up)? (?:the|this) transcript", re.IGNORECASE)
+
+
+def _from_transcripts(prompt: str, system: str | None, json_mode: bool, json_schema: dict | None,
+                      seen: list[Recognition], pasted: list[TranscriptMatch], files: list[dict]) -> str:
+    """Answer from the truth of course recordings whose transcripts were pasted into the prompt
+    (mmcourse.routing's transcribe-then-analyse route, or a learner's paste)."""
+    question = _strip_transcripts(prompt, pasted)
+    intent = parse_intent(question, system, json_mode, json_schema)
+    if not _WANTS_WORDS.search(question):
+        intent = replace(intent, tasks=intent.tasks - {"transcript"})
+    texts = [prompt[m.start:m.end] for m in pasted]
+    read = [Recognition(entry=m.entry, facts=_text_facts(t), how="transcript_text")
+            for m, t in zip(pasted, texts, strict=True)]
+    paths = ", ".join(str(m.entry.get("path")) for m in pasted)
+    one = len(pasted) == 1
+    note = (f"Offline emulator: I worked from the transcript text in your prompt (it matches the course "
+            f"recording{'' if one else 's'} {paths}); no audio reached me.")
+    return _dispatch(question, intent, seen + read, files, note)
+
+
+def _strip_transcripts(prompt: str, pasted: list[TranscriptMatch]) -> str:
+    """The prompt without the pasted transcripts and routing's "Transcript of the audio" headers,
+    so their words are not read as the question."""
+    pieces, at = [], 0
+    for match in pasted:
+        pieces.append(prompt[at:match.start])
+        at = match.end
+    pieces.append(prompt[at:])
+    return ROUTING_TRANSCRIPT_HEADER.sub("", "".join(pieces)).strip()
+
+
+def _text_facts(text: str) -> Facts:
+    data = text.encode("utf-8")
+    return Facts(mime="text/plain", bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), format="text")
 
 
 # --------------------------------------------------------------------------- small formatters
@@ -130,7 +201,8 @@ _STOPWORDS = frozenset(
     "which who whom how many much does do did there here image picture photo please tell me you "
     "your can could would should i we my our in from by as about".split()
 )
-_NOUN = {"image": "image", "audio": "audio clip", "video": "video", "application": "file"}
+_NOUN = {"image": "image", "audio": "audio clip", "video": "video", "application": "file",
+         "text": "transcript"}
 
 
 def _noun(rec: Recognition) -> str:

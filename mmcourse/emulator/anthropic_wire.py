@@ -25,6 +25,7 @@ from mmcourse.emulator.wire import (
     decode_std_base64,
     parse_json,
     parse_multipart,
+    retry_after_headers,
     sse,
     stable_token,
     word_chunks,
@@ -155,7 +156,7 @@ class AnthropicWire:
             type_, message = FAULTS.get(status, FAULTS[500])
             err = _error(status, message, type_)
         if retry_after is not None:
-            err.headers["retry-after"] = str(max(0, int(round(retry_after))))
+            err.headers.update(retry_after_headers(retry_after))
         return err
 
     def rate_limited(self, call: Call, limit: int | None, reset: float) -> ApiError:
@@ -167,7 +168,7 @@ class AnthropicWire:
             "headers for current usage. Please try again later.",
             "rate_limit_error",
         )
-        err.headers["retry-after"] = str(max(1, int(round(reset))))
+        err.headers.update(retry_after_headers(reset))
         if limit:
             err.headers.update(self._rate_headers(limit, 0, reset))
         return err
@@ -449,7 +450,7 @@ class AnthropicWire:
         call.media = found["media"]
         model = found["model"]
         answer = compose(found["prompt"], found["media"], system=found["system"] or None,
-                         provider=NAME, model=model.id)
+                         provider=NAME, model=model.id, json_schema=_output_schema(body))
         stop_reason, stop_sequence = "end_turn", None
         for stop in body.get("stop_sequences") or []:
             if stop and stop in answer:
@@ -584,5 +585,19 @@ def _stream_events(message: dict):
                "usage": {"output_tokens": message["usage"]["output_tokens"]}}, "message_delta")
     yield sse({"type": "message_stop"}, "message_stop")
 
+
+def _output_schema(body: dict) -> dict | None:
+    """The JSON Schema of a structured-output request, or None.
+
+    ``output_config.format`` is the current form and ``output_format`` the beta one, both
+    ``{"type": "json_schema", "schema": {...}}`` (anthropic-sdk-python ``JSONOutputFormatParam``,
+    2026).
+    """
+    config = body.get("output_config")
+    candidates = [config.get("format") if isinstance(config, dict) else None, body.get("output_format")]
+    for fmt in candidates:
+        if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), dict):
+            return fmt["schema"]
+    return None
 
 WIRE = AnthropicWire()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from mmcourse.emulator.wire import (
     Call,
     Reply,
     decode_proto_base64,
+    duration_text,
     first_bad_base64_prefix,
     parse_json,
     sse,
@@ -274,14 +276,17 @@ class GeminiWire:
 
     def fault(self, call: Call, status: int, retry_after: float | None) -> ApiError:
         if status == 429:
-            err = self.rate_limited(call, None, retry_after or 1.0)
+            # An injected delay is kept exact in RetryInfo (a Duration may carry fractions).
+            err = self.rate_limited(call, None, retry_after or 1.0, exact=retry_after is not None)
         else:
             err = _error(status, FAULT_MESSAGES.get(status, FAULT_MESSAGES[500]))
         if retry_after is not None:
-            err.headers["retry-after"] = str(max(0, int(round(retry_after))))
+            # Whether Gemini sends an HTTP Retry-After is UNCONFIRMED; when asked for one we send
+            # whole seconds rounded up, so a positive delay never reads as 0.
+            err.headers["retry-after"] = str(math.ceil(max(0.0, retry_after)))
         return err
 
-    def rate_limited(self, call: Call, limit: int | None, reset: float) -> ApiError:
+    def rate_limited(self, call: Call, limit: int | None, reset: float, *, exact: bool = False) -> ApiError:
         model = call.params.get("model") or "gemini"
         metric = "generativelanguage.googleapis.com/generate_content_requests"
         err = _error(429, (
@@ -296,7 +301,9 @@ class GeminiWire:
                 {"quotaMetric": metric, "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
                  "quotaDimensions": {"location": "global", "model": model},
                  **({"quotaValue": str(limit)} if limit else {})}]},
-            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{max(1, round(reset))}s"},
+            # The emulator's own quota window reports whole seconds, as Google's errors do.
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo",
+             "retryDelay": duration_text(reset if exact else max(1, round(reset)))},
         ])
         return err
 
@@ -341,7 +348,8 @@ class GeminiWire:
             return Reply({"totalTokens": usage.input_tokens, "promptTokensDetails": _details(usage)})
         config = request.get("generation_config") or {}
         answer = compose(found["prompt"], found["media"], system=found["system"] or None,
-                         provider=NAME, model=model.id, json_mode=found["json_mode"])
+                         provider=NAME, model=model.id, json_mode=found["json_mode"],
+                         json_schema=found["json_schema"])
         finish = "STOP"
         for stop in config.get("stop_sequences") or []:
             if stop and stop in answer:
@@ -412,8 +420,13 @@ class GeminiWire:
         if max_out is not None and max_out > model.max_output_tokens:
             raise _invalid(f"The input max_output_tokens value ({int(max_out)}) is out of range: the "
                            f"supported range is from 1 (inclusive) to {model.max_output_tokens + 1} (exclusive).")
+        json_mode = mime == "application/json"
+        # responseJsonSchema (JSON Schema) or responseSchema (OpenAPI subset, "OBJECT"...): both
+        # name the keys the answer must have; they shape JSON answers only.
+        schema = config.get("response_json_schema") or config.get("response_schema")
         return {"texts": texts, "media": media, "prompt": prompt, "system": system,
-                "json_mode": mime == "application/json"}
+                "json_mode": json_mode,
+                "json_schema": schema if json_mode and isinstance(schema, dict) else None}
 
     def _parts(self, call: Call, parts: list, path: str, media: list, model) -> str:
         texts = []

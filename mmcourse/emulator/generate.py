@@ -33,15 +33,22 @@ def compose(
     provider: str,
     model: str,
     json_mode: bool = False,
+    json_schema: dict | None = None,
 ) -> str:
-    """The answer text for a request (deterministic: same request, same answer)."""
+    """The answer text for a request (deterministic: same request, same answer).
+
+    ``json_schema`` is a structured-output schema the request carried outside the prompt
+    (OpenAI ``response_format.json_schema``, Anthropic ``output_config.format``, Gemini
+    ``responseSchema``/``responseJsonSchema``): the answer is JSON with exactly its keys.
+    """
     try:
         from mmcourse.emulator.answers import MediaItem, compose_answer
     except ImportError:  # the answer engine is built separately; keep the emulator usable
-        return _fallback_answer(prompt, media, json_mode=json_mode)
+        return _fallback_answer(prompt, media, json_mode=json_mode or json_schema is not None)
     items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
     return compose_answer(
-        prompt, items, system=system, provider=provider, model=model, json_mode=json_mode
+        prompt, items, system=system, provider=provider, model=model,
+        json_mode=json_mode or json_schema is not None, json_schema=json_schema,
     )
 
 

@@ -25,6 +25,7 @@ from mmcourse.emulator.wire import (
     decode_std_base64,
     parse_json,
     parse_multipart,
+    retry_after_headers,
     split_data_url,
     sse,
     stable_token,
@@ -216,7 +217,7 @@ class OpenAIWire:
             type_, code, message = FAULTS.get(status, ("server_error", None, FAULTS[500][2]))
             err = _error(status, message, code=code, type=type_)
         if retry_after is not None:
-            err.headers["retry-after"] = _seconds_header(retry_after)
+            err.headers.update(retry_after_headers(retry_after))
         return err
 
     def rate_limited(self, call: Call, limit: int | None, reset: float) -> ApiError:
@@ -230,7 +231,7 @@ class OpenAIWire:
             code="rate_limit_exceeded",
             type="requests",
         )
-        err.headers["retry-after"] = _seconds_header(reset)
+        err.headers.update(retry_after_headers(reset))
         if limit:
             err.headers.update(self._rate_headers(limit, 0, reset))
         return err
@@ -297,6 +298,7 @@ class OpenAIWire:
         answer = compose(
             gathered["prompt"], gathered["media"], system=gathered["system"] or None,
             provider=NAME, model=model.id, json_mode=bool(options["json_mode"]),
+            json_schema=options["json_schema"],
         )
         answer, cut = truncate_to_tokens(answer, options["max_tokens"])
         usage = usage_for(NAME, model.id, gathered["texts"], gathered["media"], answer)
@@ -594,10 +596,6 @@ class OpenAIWire:
         return Reply(raw=stored.data, media_type=stored.mime or "application/octet-stream")
 
 
-def _seconds_header(seconds: float) -> str:
-    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:.3f}"
-
-
 def _number(body: dict, name: str, low: float, high: float, integer: bool = False) -> float | None:
     if name not in body or body[name] is None:
         return None
@@ -643,7 +641,7 @@ def _options(body: dict, model) -> dict:
                          "stream_options")
         if not isinstance(stream_options, dict):
             raise _invalid_type("stream_options", "an object", stream_options)
-    json_mode = None
+    json_mode, json_schema = None, None
     fmt = body.get("response_format")
     if fmt is not None:
         if not isinstance(fmt, dict):
@@ -658,6 +656,11 @@ def _options(body: dict, model) -> dict:
                 raise _missing("response_format.json_schema")
             if not schema.get("name"):
                 raise _missing("response_format.json_schema.name")
+            # The {name, schema, strict} wrapper: the answer engine takes the inner schema.
+            inner = schema.get("schema")
+            if inner is not None and not isinstance(inner, dict):
+                raise _invalid_type("response_format.json_schema.schema", "an object", inner)
+            json_schema = inner
         json_mode = None if fmt["type"] == "text" else fmt["type"]
     modalities = body.get("modalities")
     if modalities is not None:
@@ -667,7 +670,8 @@ def _options(body: dict, model) -> dict:
             raise _error(400, "The mmcourse offline emulator does not produce audio output: send "
                          "modalities ['text'] (or leave it out) to get a text answer.", "modalities")
     return {"max_tokens": max_tokens, "n": int(n), "stream": stream,
-            "stream_options": stream_options or {}, "json_mode": json_mode}
+            "stream_options": stream_options or {}, "json_mode": json_mode,
+            "json_schema": json_schema}
 
 
 def _usage(usage) -> dict:

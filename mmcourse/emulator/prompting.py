@@ -78,7 +78,8 @@ _LABEL_MARKERS = re.compile(
     r"|categori[sz]e\s+(?:it|this|the\s+\w+|this\s+\w+)?\s*(?:as|into)(?:\s+either|\s+one\s+of)?",
     re.IGNORECASE,
 )
-_ONE_WORD = re.compile(r"(?:one|single)[ -]word|only the (?:label|category|word|name)|nothing else", re.IGNORECASE)
+# Word ends matter: "write only the words spoken" (a transcription prompt) is not a one-word answer.
+_ONE_WORD = re.compile(r"(?:one|single)[ -]word\b|only the (?:label|category|word|name)\b|nothing else", re.IGNORECASE)
 _EITHER_OR = re.compile(
     r"\b(?:is|are)\s+(?:this|it|these|that)\s+(?:an?\s+)?([\w-]+(?:\s[\w-]+)?)\s+or\s+(?:an?\s+)?([\w-]+(?:\s[\w-]+)?)\s*\?",
     re.IGNORECASE,

@@ -12,6 +12,8 @@ sent, even after a learner resized, re-encoded or sampled it:
   re-encode or resampling, the same loudness envelope (RMS per 50 ms);
 * PDFs: the same extracted text as a course PDF;
 * whole videos: the first decoded frame.
+* transcripts pasted into a text prompt: the word pairs of a course clip's transcript
+  (``find_transcripts``).
 
 Whatever is not recognised is still measured (MIME, size, dimensions, dominant colours named in
 plain English, duration, pages) so the answer can be honest about it.
@@ -599,3 +601,101 @@ def _match_pdf_text(facts: Facts, index: _Index) -> dict | None:
             best, best_score = entry, score
     # Same document re-saved or printed to PDF again: nearly all of its words are the same.
     return best if best_score >= 0.85 else None
+
+
+# --------------------------------------------------------------------------- pasted transcripts
+
+# A transcript pasted into a text prompt (by mmcourse.routing's transcribe-then-analyse route, or
+# by a learner) is recognised by its word pairs: the share of a course clip's transcript bigrams
+# found in one stretch of the prompt. Punctuation, case and line breaks do not count, so a
+# transcript split into speaker turns still matches; a paraphrase or a different clip does not.
+TRANSCRIPT_MIN_OVERLAP = 0.6
+_MIN_TRANSCRIPT_BIGRAMS = 8  # shorter "transcripts" would match ordinary sentences
+_MAX_GAP = 3  # unmatched words tolerated inside one pasted stretch (a speaker's name, a typo)
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# mmcourse.routing's header: "Transcript of the audio[ name] (N s, transcribed by p/m):"
+ROUTING_TRANSCRIPT_HEADER = re.compile(
+    r"Transcript of the audio(?: (?P<name>[^\n]*?))? \(\d+ s, transcribed by [^\n]*?\):[ \t]*\n?"
+)
+
+
+@dataclass(frozen=True)
+class TranscriptMatch:
+    """A course clip's transcript found in a text: the entry, where it sits, and how much matched."""
+
+    entry: dict
+    start: int  # character span of the pasted stretch in the text
+    end: int
+    overlap: float  # share of the clip's transcript word pairs present in the stretch
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text.lower())]
+
+
+def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:], strict=False))
+
+
+def _best_stretch(tokens: list[tuple[str, int, int]], truth: set[tuple[str, str]]) -> tuple[int, int, float]:
+    """(first token, last token, overlap) of the stretch of ``tokens`` that best covers ``truth``."""
+    words = [w for w, _, _ in tokens]
+    hit = [False] * len(words)
+    for i in range(len(words) - 1):
+        if (words[i], words[i + 1]) in truth:
+            hit[i] = hit[i + 1] = True
+    best = (0, -1, 0.0)
+    i = 0
+    while i < len(words):
+        if not hit[i]:
+            i += 1
+            continue
+        j = last = i
+        while j + 1 < len(words) and (hit[j + 1] or any(hit[j + 1 : j + 2 + _MAX_GAP])):
+            j += 1
+            if hit[j]:
+                last = j
+        overlap = len(_bigrams(words[i : last + 1]) & truth) / len(truth)
+        if overlap > best[2]:
+            best = (i, last, overlap)
+        i = last + 1
+    return best
+
+
+def find_transcripts(text: str, manifest: dict | None = None) -> list[TranscriptMatch]:
+    """Course speech transcripts pasted into ``text``, in the order they appear.
+
+    Clips that share one transcript (the same recording as WAV and FLAC) give one match: the
+    clip whose file name the text mentions just before the stretch, else the first listed.
+    """
+    if manifest is None:
+        manifest, _ = default_manifest()
+    tokens = _tokens(text or "")
+    if len(tokens) < 2:
+        return []
+    found: dict[tuple[int, int], list[TranscriptMatch]] = {}
+    for entry in manifest.get("files", []):
+        transcript = (entry.get("truth") or {}).get("transcript")
+        if not isinstance(transcript, str):
+            continue
+        truth = _bigrams([w for w, _, _ in _tokens(transcript)])
+        if len(truth) < _MIN_TRANSCRIPT_BIGRAMS:
+            continue
+        first, last, overlap = _best_stretch(tokens, truth)
+        if overlap >= TRANSCRIPT_MIN_OVERLAP:
+            span = (tokens[first][1], tokens[last][2])
+            found.setdefault(span, []).append(TranscriptMatch(entry, span[0], span[1], overlap))
+    matches = []
+    for (start, _), same in sorted(found.items()):
+        before = text[max(0, start - 300) : start].lower()
+        named = [m for m in same if Path(str(m.entry.get("path", ""))).name.lower() in before]
+        matches.append(max(named or same, key=lambda m: m.overlap))  # max keeps the first of ties
+    return _without_overlaps(matches)
+
+
+def _without_overlaps(matches: list[TranscriptMatch]) -> list[TranscriptMatch]:
+    kept: list[TranscriptMatch] = []
+    for match in sorted(matches, key=lambda m: (-m.overlap, m.start)):
+        if all(match.end <= k.start or match.start >= k.end for k in kept):
+            kept.append(match)
+    return sorted(kept, key=lambda m: m.start)

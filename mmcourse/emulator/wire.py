@@ -9,6 +9,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -156,6 +157,41 @@ def split_data_url(url: str) -> tuple[str, bool, str] | None:
 
 
 # -- ids, redaction, SSE --------------------------------------------------------------------
+def retry_after_headers(seconds: float) -> dict[str, str]:
+    """``retry-after`` (whole seconds, rounded up) and ``retry-after-ms`` for a delay.
+
+    The official Stainless SDKs (openai-python, anthropic-sdk-python) read ``retry-after-ms``
+    first, then ``retry-after``, and only honour a value above 0; HTTP's ``Retry-After`` is an
+    integer. So 0.01 s becomes ``retry-after: 1`` and ``retry-after-ms: 10``: an SDK waits the
+    exact 10 ms, a hand-written client that reads only ``retry-after`` waits a safe 1 s, and a
+    positive delay never turns into 0. Whether the real APIs send ``retry-after-ms``:
+    UNCONFIRMED (we follow what the official SDKs read).
+
+    >>> retry_after_headers(0.01)
+    {'retry-after': '1', 'retry-after-ms': '10'}
+    """
+    seconds = max(0.0, float(seconds))
+    return {"retry-after": str(math.ceil(seconds)), "retry-after-ms": str(math.ceil(seconds * 1000))}
+
+
+def duration_text(seconds: float) -> str:
+    """A protobuf Duration in JSON, exact to the nanosecond (``"20s"``, ``"0.500s"``).
+
+    >>> duration_text(0.5), duration_text(20), duration_text(0.01)
+    ('0.500s', '20s', '0.010s')
+    """
+    seconds = max(0.0, float(seconds))
+    if seconds.is_integer():
+        return f"{int(seconds)}s"
+    # Protobuf's JSON mapping writes Durations with 0, 3, 6 or 9 fractional digits, as Google's
+    # servers do; parsers accept any number (so "0.5s" and "0.500s" mean the same).
+    for digits in (3, 6, 9):
+        text = f"{seconds:.{digits}f}"
+        if float(text) == round(seconds, 9):
+            return text + "s"
+    return f"{seconds:.9f}s"
+
+
 def stable_token(*parts: object, length: int = 24, alphabet: str = "") -> str:
     """A deterministic id fragment from the request (same request + counter -> same id)."""
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")).digest()
