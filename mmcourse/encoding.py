@@ -28,13 +28,16 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"ID3", "audio/mpeg"),
     (0, b"\x1aE\xdf\xa3", "video/webm"),
     (0, b"BM", "image/bmp"),
+    (0, b"II*\x00", "image/tiff"),
+    (0, b"MM\x00*", "image/tiff"),
+    (0, b"<svg", "image/svg+xml"),
 )
 # RIFF containers: the format is named at offset 8.
 _RIFF = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/avi"}
 # ISO base media (MP4, MOV, HEIC): the brand after "ftyp" at offset 4.
 _FTYP_BRANDS = {
     b"heic": "image/heic", b"heix": "image/heic", b"mif1": "image/heif", b"msf1": "image/heif",
-    b"qt  ": "video/mov", b"M4A ": "audio/mp4",
+    b"qt  ": "video/mov", b"M4A ": "audio/mp4", b"3gp4": "video/3gpp", b"3gp5": "video/3gpp",
 }
 
 EXTENSIONS: dict[str, str] = {
@@ -62,6 +65,8 @@ def sniff_mime(data: bytes) -> str | None:
     head = bytes(data[:64])
     if head[:4] == b"RIFF" and head[8:12] in _RIFF:
         return _RIFF[head[8:12]]
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "audio/aiff"
     if head[4:8] == b"ftyp":
         return _FTYP_BRANDS.get(head[8:12], "video/mp4")
     for offset, signature, mime in _SIGNATURES:

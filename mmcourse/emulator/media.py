@@ -13,53 +13,12 @@ import wave
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-# Magic-byte signatures, used only until mmcourse.encoding.sniff_mime is importable.
-# (offset, bytes, mime); container formats are refined in _sniff_local.
-_MAGIC: tuple[tuple[int, bytes, str], ...] = (
-    (0, b"\xff\xd8\xff", "image/jpeg"),
-    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
-    (0, b"GIF87a", "image/gif"),
-    (0, b"GIF89a", "image/gif"),
-    (0, b"%PDF-", "application/pdf"),
-    (0, b"fLaC", "audio/flac"),
-    (0, b"OggS", "audio/ogg"),
-    (0, b"ID3", "audio/mpeg"),
-    (0, b"\x1a\x45\xdf\xa3", "video/webm"),
-    (0, b"BM", "image/bmp"),
-    (0, b"II*\x00", "image/tiff"),
-    (0, b"MM\x00*", "image/tiff"),
-    (0, b"<svg", "image/svg+xml"),
-)
-_RIFF = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/avi"}
-_FTYP = {
-    b"heic": "image/heic", b"heix": "image/heic", b"mif1": "image/heif", b"msf1": "image/heif",
-    b"M4A ": "audio/mp4", b"qt  ": "video/quicktime", b"3gp4": "video/3gpp", b"3gp5": "video/3gpp",
-}
-
-
-def _sniff_local(data: bytes) -> str | None:
-    head = data[:64]
-    for offset, magic, mime in _MAGIC:
-        if head[offset : offset + len(magic)] == magic:
-            return mime
-    if head[:4] == b"RIFF" and head[8:12] in _RIFF:
-        return _RIFF[head[8:12]]
-    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        return "audio/aiff"
-    if head[4:8] == b"ftyp":
-        return _FTYP.get(head[8:12], "video/mp4")
-    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
-        return "audio/mpeg"  # MPEG audio frame sync without an ID3 tag
-    return None
+from mmcourse.encoding import sniff_mime
 
 
 def sniff(data: bytes) -> str | None:
-    """The MIME type the bytes' magic numbers say, or None."""
-    try:
-        from mmcourse.encoding import sniff_mime
-    except ImportError:  # the shared sniffer lands with mmcourse.encoding
-        return _sniff_local(data)
-    return sniff_mime(data) or _sniff_local(data)
+    """The MIME type the bytes' magic numbers say, or None (one sniffer for the whole package)."""
+    return sniff_mime(data)
 
 
 def modality(mime: str) -> str | None:
