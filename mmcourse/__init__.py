@@ -6,7 +6,11 @@ What a notebook may call:
 - ``ask(provider, prompt, *files, model=None, stream=False, **options)``: the unified call.
 - ``build_request(...)``: the request ``ask`` would send, for looking at the wire format.
 - ``encode_file``, ``sniff_mime``, ``data_url``, ``resize_image``: bytes, base64 and MIME types.
-- ``registry``: the model ids; ``tokens``: image/audio/video/PDF token estimates.
+- ``registry``: the model ids.
+- ``tokens``, ``pricing``, ``routing``, ``batch``: token estimates, prices, routing with fallback.
+- ``files``: uploads through each provider's file API; ``display``: thumbnails and safe JSON.
+- ``datasets``: the course data and its ground truth; ``emulator``: the offline server.
+- ``widgets``: PayloadInspector, ResponseViewer, Compare.
 - ``check(exercise_id)``, ``hint(exercise_id)``: the exercise checks.
 """
 
@@ -28,7 +32,7 @@ def __getattr__(name: str):
         from . import grading
 
         return getattr(grading, name)
-    if name in ("tokens", "pricing", "routing", "datasets", "emulator", "widgets"):
+    if name in ("tokens", "pricing", "routing", "batch", "datasets", "emulator", "widgets", "files", "display"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
