@@ -14,7 +14,7 @@ from . import config as configmod
 
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 # Subcommands that hand their arguments to another module's main().
-PASSTHROUGH = ("data", "release", "grade", "notebooks")
+PASSTHROUGH = ("data", "release", "grade", "notebooks", "hub")
 
 
 def emulator_answers(origin: str, timeout: float = 2.0) -> bool:
@@ -88,6 +88,12 @@ def _notebooks(args: argparse.Namespace) -> int:
     return notebooks.main(args.rest) or 0
 
 
+def _hub(args: argparse.Namespace) -> int:
+    from . import hub
+
+    return hub.main(args.rest) or 0
+
+
 def _open(args: argparse.Namespace) -> int:
     target = Path(args.notebook)
     if not target.exists():
@@ -106,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "release": ("turn solutions/ into student notebooks/", _release),
         "grade": ("grade submitted notebooks: mmcourse grade SUB... --out DIR", _grade),
         "notebooks": ("authoring: `mmcourse notebooks build` syncs, executes and releases the lessons", _notebooks),
+        "hub": ("workshops: nbgitpuller/Binder links, per-learner logs, collect, rehearse", _hub),
         "open": ("open the course in JupyterLab at the first notebook", _open),
     }
     for name, (help_text, handler) in commands.items():

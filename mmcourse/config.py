@@ -80,8 +80,16 @@ def scope_of(api_key: str) -> str:
 
 
 def offline_key(env: Mapping[str, str]) -> str:
-    """The key sent to the emulator: per-learner or per-submission when ``MMCOURSE_SCOPE`` is set."""
+    """The key sent to the emulator: per-learner or per-submission when ``MMCOURSE_SCOPE`` is set.
+
+    On a JupyterHub without the course's config, each learner still gets a scope of their own
+    from ``JUPYTERHUB_USER``.
+    """
     scope = env.get("MMCOURSE_SCOPE", "").strip()
+    if not scope and env.get("JUPYTERHUB_USER"):
+        from .hub import learner_scope
+
+        scope = learner_scope(env["JUPYTERHUB_USER"])
     return f"{OFFLINE_KEY}-{scope}" if scope else OFFLINE_KEY
 
 

@@ -94,3 +94,12 @@ def test_doctor_names_key_source_not_key(monkeypatch):
     assert key not in text
     assert "live" in lines[0] and "key from OPENAI_API_KEY" in lines[0]
     assert "offline" in lines[1] and "emulator not running" in lines[1]
+
+
+def test_jupyterhub_user_gets_a_scope_of_their_own_without_course_config():
+    from mmcourse.hub import learner_scope
+
+    alice = cfg("openai", {"JUPYTERHUB_USER": "alice"}).api_key
+    bob = cfg("openai", {"JUPYTERHUB_USER": "bob"}).api_key
+    assert alice == f"mmcourse-offline-{learner_scope('alice')}" and alice != bob
+    assert cfg("openai", {"JUPYTERHUB_USER": "alice", "MMCOURSE_SCOPE": "x"}).api_key == "mmcourse-offline-x"
