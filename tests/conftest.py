@@ -163,30 +163,3 @@ def course_image_bytes(jpeg_bytes) -> bytes:
     except (ImportError, OSError, LookupError, ValueError):
         pass  # data not built yet: the generated picture serves the same tests
     return jpeg_bytes
-
-
-# ---------------------------------------------------------------- offline guard for the whole run
-
-PROVIDER_KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
-
-
-def pytest_configure(config):
-    """Everything the suite runs is offline: no provider keys, plain-text exercise cards, and
-    one emulator that notebook kernels (nbval) reach through MMCOURSE_EMULATOR_URL."""
-    import os
-
-    for var in PROVIDER_KEY_VARS:
-        os.environ.pop(var, None)
-    os.environ["MMCOURSE_MODE"] = "offline"
-    os.environ["MMCOURSE_PLAIN"] = "1"
-    if "MMCOURSE_EMULATOR_URL" not in os.environ:
-        from mmcourse import emulator as emu
-
-        config._mmcourse_emulator = emu.start(port=0)
-        os.environ["MMCOURSE_EMULATOR_URL"] = config._mmcourse_emulator.base_url
-
-
-def pytest_unconfigure(config):
-    server = getattr(config, "_mmcourse_emulator", None)
-    if server is not None:
-        server.stop()

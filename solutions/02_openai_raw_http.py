@@ -1,0 +1,491 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · OpenAI Chat Completions over raw HTTP
+#
+# You send a photo to OpenAI's Chat Completions API with `requests` alone, read the answer out of
+# the JSON, and meet the two parameters that trip people up: `detail` and the output-token limit.
+#
+# **Objectives**
+# - Write a Chat Completions request by hand: endpoint, Bearer header, JSON body.
+# - Put an image in an `image_url` part as a data URL, and choose its `detail`.
+# - Find the answer at `choices[0].message.content`, and the token counts in `usage`.
+# - Use `max_completion_tokens`, and recognise the 400 that `max_tokens` gets on newer models.
+#
+# **Estimated time: 30 min**
+#
+# **You need:** lessons 00 and 01. Offline by default; with `OPENAI_API_KEY` set the same cells
+# call the real API (a few requests with small images: well under one cent).
+
+# %%
+import mmcourse
+
+conf = mmcourse.setup()
+
+# %% [markdown]
+# ## The request at a glance
+#
+# From OpenAI's API reference (OpenAPI spec, 2026):
+#
+# | Part | Value |
+# |---|---|
+# | method and URL | `POST https://api.openai.com/v1/chat/completions` (offline: the emulator's `/v1`) |
+# | auth header | `Authorization: Bearer <OPENAI_API_KEY>` |
+# | body | JSON: `model` and `messages` are required |
+#
+# `cfg.base_url` already ends in `/v1`, as `OPENAI_BASE_URL` does for the official SDK.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import base64
+
+import requests
+
+from mmcourse import datasets
+from mmcourse.display import show_image, show_json
+
+cfg = conf["openai"]
+MODEL = mmcourse.registry.default_model("openai")
+URL = f"{cfg.base_url}/chat/completions"
+HEADERS = {"Authorization": f"Bearer {cfg.api_key}"}  # requests adds Content-Type for json=
+print(MODEL)
+
+# %% [markdown]
+# ## An image as a data URL
+#
+# The photo from lesson 00, as a data URL (lesson 01):
+
+# %%
+photo = datasets.path("photos/chelsea.jpg")
+show_image(photo, max_edge=160)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+data = photo.read_bytes()
+image_url = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+print(image_url[:40] + "...", len(image_url), "characters")
+
+# %% [markdown]
+# A user message's `content` can be a list of **parts**. A text part is `{"type": "text", ...}`; an
+# image part is `{"type": "image_url", "image_url": {"url": ..., "detail": ...}}`. Here is the whole
+# body (`show_json` cuts long strings so the notebook stays small):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+body = {
+    "model": MODEL,
+    "messages": [
+        {"role": "user", "content": [
+            {"type": "text", "text": "What animal is in the photo?"},
+            {"type": "image_url", "image_url": {"url": image_url, "detail": "auto"}},
+        ]},
+    ],
+    "max_completion_tokens": 300,
+}
+show_json(body)
+
+# %% [markdown]
+# **Predict:** after sending it, which keys lead from the top of the response JSON to the text of
+# the answer?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+r = requests.post(URL, headers=HEADERS, json=body, timeout=60)
+print(r.status_code)
+reply = r.json()
+print(reply["choices"][0]["message"]["content"])
+
+# %% [markdown]
+# `choices` is a list (you can ask for several alternative answers with `n`); each choice has a
+# `message` with `role: "assistant"` and its `content`. Here is the rest, without the id and
+# timestamp that change on every call:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+show_json({key: reply[key] for key in ("object", "model", "choices", "usage")})
+
+# %% [markdown]
+# Three things worth knowing in there:
+# - `finish_reason` is `stop` when the model finished, `length` when it hit your token limit.
+# - `usage.prompt_tokens` **includes the image**: there is no separate image count in most real
+#   responses, so you see an image's cost as the jump in `prompt_tokens`.
+# - `refusal` is filled instead of `content` when the model declines to answer.
+
+# %% [markdown]
+# ## `detail`: how many pixels the model looks at
+#
+# `image_url.detail` is `low`, `high` or `auto` (the default); the 2026 docs add `original` for
+# `gpt-5.4` and newer. On tile-based models such as `gpt-4o`, `low` sends a 512 px version for a
+# fixed 85 tokens, and `high` cuts the image into 512 px tiles at 170 tokens each (OpenAI's
+# images-and-vision guide). A dashboard, with small print, shows the difference best:
+
+# %%
+dashboard = datasets.path("dashboards/dashboard_v1.png")
+show_image(dashboard, max_edge=240)
+
+# %% [markdown]
+# **Predict:** the same dashboard and question to `gpt-4o`, once with `low` and once with `high`.
+# Roughly how many times more prompt tokens will `high` cost?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+dashboard_url = "data:image/png;base64," + base64.b64encode(dashboard.read_bytes()).decode("ascii")
+
+for detail in ("low", "high"):
+    r = requests.post(URL, headers=HEADERS, timeout=60, json={
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "What is the title of this dashboard?"},
+            {"type": "image_url", "image_url": {"url": dashboard_url, "detail": detail}},
+        ]}],
+        "max_completion_tokens": 100,
+    })
+    print(f"detail={detail:<5} prompt_tokens={r.json()['usage']['prompt_tokens']}")
+
+# %% [markdown]
+# About eight times more. Use `low` when the question is about the whole picture ("is this a
+# cat?") and `high` when the answer is in small details (a number on a dashboard, a receipt line).
+# Newer models count image tokens with 32 px patches instead of tiles; lesson 12 has every
+# provider's algorithm.
+
+# %% [markdown]
+# ## `max_tokens` versus `max_completion_tokens`
+#
+# Older examples limit the answer with `max_tokens`. The API reference marks it **deprecated**:
+# reasoning-era models (o-series, GPT-5 and later) reject it and want `max_completion_tokens`,
+# which also counts the model's hidden reasoning tokens.
+#
+# **Predict:** what does the default model answer to a body with `max_tokens`?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+old_style = {key: value for key, value in body.items() if key != "max_completion_tokens"}
+old_style["max_tokens"] = 300
+r = requests.post(URL, headers=HEADERS, json=old_style, timeout=60)
+print(r.status_code)
+show_json(r.json())
+
+# %% [markdown]
+# A 400 with `code: "unsupported_parameter"` and the fix in the message (the wording observed from
+# the real API since GPT-5, August 2025). Every OpenAI error has this shape: an `error` object with
+# `message`, `type`, `param` and `code`, all four always present.
+#
+# Which models in the course's registry reject `max_tokens`?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for model in mmcourse.registry.models_for("openai"):
+    if model.rejects_max_tokens:
+        print(model.id, end="  ")
+
+# %% [markdown]
+# `max_completion_tokens` works on all of them. When the limit is reached, the answer is cut and
+# `finish_reason` says `length`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+short = {**body, "max_completion_tokens": 5}
+short["messages"] = [{"role": "user", "content": [
+    {"type": "text", "text": "Describe this image in one sentence."},
+    {"type": "image_url", "image_url": {"url": image_url}},
+]}]
+choice = requests.post(URL, headers=HEADERS, json=short, timeout=60).json()["choices"][0]
+print(choice["finish_reason"], repr(choice["message"]["content"]))
+
+# %% [markdown]
+# Live, a reasoning model spends part of that budget thinking before it writes, so a small limit
+# can even return an **empty** `content` with `finish_reason: "length"`. Give reasoning models
+# room (hundreds to thousands of tokens) and check `finish_reason` before trusting an answer.
+
+# %% [markdown]
+# ## A classic mistake: base64 without the data URL prefix
+#
+# `image_url.url` wants a URL. Bare base64 is not one:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+bare = {**body, "messages": [{"role": "user", "content": [
+    {"type": "text", "text": "What animal is in the photo?"},
+    {"type": "image_url", "image_url": {"url": base64.b64encode(data).decode("ascii")}},
+]}]}
+r = requests.post(URL, headers=HEADERS, json=bare, timeout=60)
+print(r.status_code, r.json()["error"]["type"])
+
+# %% [markdown] mmcourse={"exercise": "ex-image-url-part", "role": "instructions", "title": "An image_url part", "points": 2, "difficulty": "easy"}
+# ### Exercise 1: an `image_url` part
+#
+# Write `image_url_part(data, mime, detail="auto")` that returns the content part for an image
+# (`data` is the image's bytes):
+# ```python
+# {"type": "image_url", "image_url": {"url": "data:<mime>;base64,<base64 of data>", "detail": detail}}
+# ```
+# Raise `ValueError` if `detail` is not one of `"auto"`, `"low"`, `"high"`, `"original"`.
+
+# %% [markdown] mmcourse={"exercise": "ex-image-url-part", "role": "hint"}
+# `base64.b64encode(data).decode("ascii")` gives the text; put `f"data:{mime};base64,"` in front.
+
+# %% mmcourse={"exercise": "ex-image-url-part", "role": "solution"}
+def image_url_part(data, mime, detail="auto"):
+    ### BEGIN SOLUTION
+    if detail not in ("auto", "low", "high", "original"):
+        raise ValueError(f"detail must be auto, low, high or original, not {detail!r}")
+    url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return {"type": "image_url", "image_url": {"url": url, "detail": detail}}
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # raise NotImplementedError("ex-image-url-part: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-image-url-part", "role": "visible-tests"}
+def test_a_tiny_png_part():
+    expect(image_url_part(b"\x89PNG", "image/png", "low"),
+           {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw==", "detail": "low"}})
+
+
+def test_detail_defaults_to_auto():
+    expect(image_url_part(b"\xff\xd8\xff", "image/jpeg")["image_url"]["detail"], "auto")
+
+
+def test_unknown_detail_is_refused():
+    try:
+        image_url_part(b"\xff\xd8\xff", "image/jpeg", "medium")
+    except ValueError:
+        return
+    raise AssertionError("detail='medium' should raise ValueError")
+
+# %% mmcourse={"exercise": "ex-image-url-part", "role": "hidden-tests"}
+import base64
+
+
+def test_random_parts(rng):
+    for _ in range(20):
+        data = bytes(rng.randint(0, 255) for _ in range(rng.randint(1, 200)))
+        mime = rng.choice(["image/png", "image/jpeg", "image/webp", "image/gif"])
+        detail = rng.choice(["auto", "low", "high", "original"])
+        url = "data:" + mime + ";base64," + base64.b64encode(data).decode("ascii")
+        expect(image_url_part(data, mime, detail), {"type": "image_url", "image_url": {"url": url, "detail": detail}})
+
+
+def test_other_details_are_refused(rng):
+    for detail in ["HIGH", "", "medium", "max", None]:
+        try:
+            image_url_part(b"\x89PNG", "image/png", detail)
+        except ValueError:
+            continue
+        raise AssertionError(f"detail={detail!r} should raise ValueError")
+
+# %% [markdown] mmcourse={"exercise": "ex-openai-vision", "role": "instructions", "title": "Ask OpenAI about an image", "points": 4, "difficulty": "medium"}
+# ### Exercise 2: ask OpenAI about an image
+#
+# Write `ask_openai_image(base_url, api_key, model, path, question, max_output_tokens=300)` that
+# sends the image file at `path` and the `question` in one user message to
+# `{base_url}/chat/completions` and returns the answer text.
+#
+# - Take the MIME type from the file's **bytes** with `mmcourse.sniff_mime(data)` (the function you
+#   wrote in lesson 01; some course files have lying names).
+# - Limit the answer with `max_completion_tokens` (so it works on every current model), not `max_tokens`.
+# - Raise `requests.HTTPError` for an error status (`r.raise_for_status()`).
+#
+# The check sends real requests to the emulator and reads its log to see what arrived.
+
+# %% [markdown] mmcourse={"exercise": "ex-openai-vision", "role": "hint"}
+# Read the file with `Path(path).read_bytes()`, then build the body like `body` above: a text part
+# and an image part (your `image_url_part(data, mmcourse.sniff_mime(data))` from exercise 1 makes it).
+
+# %% [markdown] mmcourse={"exercise": "ex-openai-vision", "role": "hint"}
+# After `r.raise_for_status()`, the text is at `r.json()["choices"][0]["message"]["content"]`.
+
+# %% mmcourse={"exercise": "ex-openai-vision", "role": "solution"}
+from pathlib import Path
+
+
+def ask_openai_image(base_url, api_key, model, path, question, max_output_tokens=300):
+    ### BEGIN SOLUTION
+    data = Path(path).read_bytes()
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": [
+            {"type": "text", "text": question},
+            {"type": "image_url", "image_url": {
+                "url": f"data:{mmcourse.sniff_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"}},
+        ]}],
+        "max_completion_tokens": max_output_tokens,
+    }
+    r = requests.post(f"{base_url}/chat/completions", headers={"Authorization": f"Bearer {api_key}"},
+                      json=body, timeout=60)
+    r.raise_for_status()
+    return r.json()["choices"][0]["message"]["content"]
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # raise NotImplementedError("ex-openai-vision: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-openai-vision", "role": "visible-tests"}
+import os
+
+from mmcourse import config, datasets, emulator, registry
+
+
+def offline(provider):
+    """Checks judge what reached the emulator, so they send there even when you are live."""
+    env = {**os.environ, "MMCOURSE_MODE": "offline"}
+    return config.provider_config(provider, env, {}, emulator.ensure_running())
+
+
+def test_the_cat_photo_reaches_openai():
+    cfg = offline("openai")
+    rel = "photos/chelsea.jpg"
+    answer = ask_openai_image(cfg.base_url, cfg.api_key, registry.default_model("openai"),
+                              datasets.path(rel), "What animal is in the photo?")
+    record = last_request("openai")
+    assert record is not None, "no request reached the emulator"
+    assert record["verdict"] == "accepted", f"the emulator refused the request: {record['error']}"
+    assert [m["sha256"] for m in record["media"]] == [datasets.entry(rel)["sha256"]], "the photo's bytes did not arrive"
+    assert "What animal is in the photo?" in str(record["request"]["messages"]), "the question is missing"
+    assert "max_completion_tokens" in record["request"], "limit the answer with max_completion_tokens"
+    assert type(answer) is str and "cat" in answer, f"the emulator answered 'a cat.', your function returned {answer!r}"
+
+
+def test_the_mime_type_comes_from_the_bytes():
+    cfg = offline("openai")
+    ask_openai_image(cfg.base_url, cfg.api_key, registry.default_model("openai"),
+                     datasets.path("errors/screenshot.jpg"), "What is in this image?")
+    record = last_request("openai")
+    assert record["verdict"] == "accepted", f"the emulator refused the request: {record['error']}"
+    assert "data:image/png;base64," in str(record["request"]), "screenshot.jpg holds PNG bytes: declare image/png"
+
+# %% mmcourse={"exercise": "ex-openai-vision", "role": "hidden-tests"}
+import os
+
+import requests
+
+from mmcourse import config, datasets, emulator
+
+
+def offline(provider):
+    env = {**os.environ, "MMCOURSE_MODE": "offline"}
+    return config.provider_config(provider, env, {}, emulator.ensure_running())
+
+
+def test_other_photos_questions_and_models(rng):
+    cfg = offline("openai")
+    photos = datasets.entries("photo")
+    for _ in range(3):
+        item = rng.choice(photos)
+        question, fact = rng.choice(sorted(item["truth"]["facts"].items()))
+        model = rng.choice(["gpt-4o", "gpt-5.4", "gpt-5.4-mini", "gpt-5-mini"])
+        limit = rng.randint(200, 800)
+        answer = ask_openai_image(cfg.base_url, cfg.api_key, model, str(datasets.path(item["path"])), question, limit)
+        record = last_request("openai")
+        assert record["verdict"] == "accepted", f"{model} refused the request: {record['error']}"
+        expect(record["model"], model, what="the model your request named")
+        expect([m["sha256"] for m in record["media"]], [item["sha256"]], what="the image that arrived")
+        expect(record["request"].get("max_completion_tokens"), limit, what="max_completion_tokens")
+        assert "max_tokens" not in record["request"], "max_tokens is deprecated and refused by newer models"
+        assert type(answer) is str and fact.lower() in answer.lower(), f"expected the answer text with {fact!r}, got {answer!r}"
+
+
+def test_errors_raise():
+    cfg = offline("openai")
+    try:
+        ask_openai_image(cfg.base_url, "demo-invalid-key", "gpt-4o", datasets.path("photos/coffee.jpg"), "What drink is shown?")
+    except requests.HTTPError:
+        return
+    raise AssertionError("a 401 should raise requests.HTTPError")
+
+# %% [markdown] mmcourse={"exercise": "ex-read-completion", "role": "instructions", "title": "Read a completion", "points": 2, "difficulty": "medium"}
+# ### Exercise 3: read a completion, or its error
+#
+# Write `read_completion(reply)` that takes the parsed JSON of a Chat Completions response (a dict)
+# and returns a dict with four keys:
+# `{"text": ..., "finish_reason": ..., "prompt_tokens": ..., "completion_tokens": ...}` taken from
+# the first choice and from `usage`. When `content` is `None` (a refusal), `text` is `""`.
+#
+# If `reply` is an **error** response (`{"error": {...}}`), raise `RuntimeError` whose message
+# contains the error's `message`.
+
+# %% [markdown] mmcourse={"exercise": "ex-read-completion", "role": "hint"}
+# Test `"error" in reply` first. Then `choice = reply["choices"][0]`.
+
+# %% [markdown] mmcourse={"exercise": "ex-read-completion", "role": "hint"}
+# `choice["message"]["content"] or ""` turns `None` into `""`.
+
+# %% mmcourse={"exercise": "ex-read-completion", "role": "solution"}
+def read_completion(reply):
+    ### BEGIN SOLUTION
+    if "error" in reply:
+        error = reply["error"]
+        raise RuntimeError(f"OpenAI error ({error.get('type')}): {error.get('message')}")
+    choice = reply["choices"][0]
+    return {
+        "text": choice["message"]["content"] or "",
+        "finish_reason": choice["finish_reason"],
+        "prompt_tokens": reply["usage"]["prompt_tokens"],
+        "completion_tokens": reply["usage"]["completion_tokens"],
+    }
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # raise NotImplementedError("ex-read-completion: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-read-completion", "role": "visible-tests"}
+def test_the_reply_from_this_lesson():
+    expect(read_completion(reply), {"text": reply["choices"][0]["message"]["content"], "finish_reason": "stop",
+                                    "prompt_tokens": reply["usage"]["prompt_tokens"],
+                                    "completion_tokens": reply["usage"]["completion_tokens"]})
+
+
+def test_an_error_raises_with_its_message():
+    error = {"error": {"message": "Unsupported parameter: 'max_tokens'", "type": "invalid_request_error",
+                       "param": "max_tokens", "code": "unsupported_parameter"}}
+    try:
+        read_completion(error)
+    except RuntimeError as exc:
+        assert "Unsupported parameter" in str(exc), f"the RuntimeError should carry the API's message, got {exc}"
+        return
+    raise AssertionError("an error response should raise RuntimeError")
+
+# %% mmcourse={"exercise": "ex-read-completion", "role": "hidden-tests"}
+def _reply(rng, content, finish):
+    prompt, completion = rng.randint(10, 5000), rng.randint(0, 900)
+    return {
+        "id": f"chatcmpl-{rng.randint(0, 10**9)}", "object": "chat.completion", "created": 1790000000,
+        "model": "gpt-5.4-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content,
+                                             "refusal": None if content is not None else "I can't help with that.",
+                                             "annotations": []},
+                     "logprobs": None, "finish_reason": finish}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+    }, prompt, completion
+
+
+def test_random_replies(rng):
+    for _ in range(20):
+        content = rng.choice([None, "", "A cat.", "Total: " + str(rng.randint(1, 999)), "x" * rng.randint(1, 50)])
+        finish = rng.choice(["stop", "length", "content_filter"])
+        body, prompt, completion = _reply(rng, content, finish)
+        expect(read_completion(body), {"text": content or "", "finish_reason": finish,
+                                       "prompt_tokens": prompt, "completion_tokens": completion})
+
+
+def test_random_errors(rng):
+    for _ in range(5):
+        message = f"Rate limit reached for requests; try again in {rng.randint(1, 60)}s."
+        try:
+            read_completion({"error": {"message": message, "type": "requests", "param": None, "code": "rate_limit_exceeded"}})
+        except RuntimeError as exc:
+            assert message in str(exc), "the RuntimeError should contain the API's message"
+            continue
+        raise AssertionError("an error response should raise RuntimeError")
+
+# %% [markdown]
+# ## What's next
+#
+# Lesson 03 sends the same photo to Anthropic: a different header, a different image block, and
+# a required `max_tokens`.

@@ -1,0 +1,520 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · Gemini generateContent over raw HTTP
+#
+# The third provider, the third wire format. Gemini puts the model in the URL, nests your message
+# as `contents` of `parts`, and lets the key travel in two places, one much safer than the other.
+#
+# **Objectives**
+# - Call `models/{model}:generateContent` with a `contents` / `parts` body.
+# - Send an image as an `inline_data` part: raw base64 and a `mime_type`.
+# - Send the key in the `x-goog-api-key` header, and explain why `?key=` in the URL is risky.
+# - Read the answer at `candidates[0].content.parts`, with `finishReason` and `usageMetadata`.
+# - Recognise Gemini's surprising status codes for key mistakes.
+#
+# **Estimated time: 30 min**
+#
+# **You need:** lessons 00-03. Offline by default; with `GEMINI_API_KEY` (or `GOOGLE_API_KEY`) set
+# the same cells call the real API (a few small images: well under one cent).
+
+# %%
+import mmcourse
+
+conf = mmcourse.setup()
+
+# %% [markdown]
+# ## The request at a glance
+#
+# From the Gemini API reference, the official `google-genai` SDK and Google's REST cookbook (2026):
+#
+# | Part | Value |
+# |---|---|
+# | method and URL | `POST https://generativelanguage.googleapis.com/v1beta/models/{model}:generateContent` |
+# | auth | header `x-goog-api-key: <key>` (what the official SDK sends), or `?key=<key>` in the URL |
+# | body | JSON: `contents` is required; the model is in the URL, not the body |
+# | options | `generationConfig` (e.g. `maxOutputTokens`), `systemInstruction` |
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import base64
+
+import requests
+
+from mmcourse import datasets
+from mmcourse.display import show_image, show_json
+
+cfg = conf["gemini"]
+MODEL = mmcourse.registry.default_model("gemini")
+URL = f"{cfg.base_url}/v1beta/models/{MODEL}:generateContent"
+HEADERS = {"x-goog-api-key": cfg.api_key}
+print(MODEL)
+
+# %% [markdown]
+# ## `contents`, `parts` and `inline_data`
+#
+# `contents` is the conversation: a list of turns, each `{"role": "user" | "model", "parts": [...]}`.
+# A part is text or media. Inline media is an `inline_data` part with **raw base64** (no `data:`
+# prefix, as with Anthropic) and its `mime_type`:
+
+# %%
+photo = datasets.path("photos/chelsea.jpg")
+show_image(photo, max_edge=160)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+data = photo.read_bytes()
+body = {
+    "contents": [
+        {"role": "user", "parts": [
+            {"text": "What animal is in the photo?"},
+            {"inline_data": {"mime_type": "image/jpeg", "data": base64.b64encode(data).decode("ascii")}},
+        ]},
+    ],
+    "generationConfig": {"maxOutputTokens": 300},
+}
+show_json(body)
+
+# %% [markdown]
+# **Predict:** the answer is a few levels down again. Which keys lead to the text this time?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+r = requests.post(URL, headers=HEADERS, json=body, timeout=60)
+print(r.status_code)
+reply = r.json()
+print(reply["candidates"][0]["content"]["parts"][0]["text"])
+
+# %% [markdown]
+# The whole response, without the `responseId` that changes on every call:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+show_json({key: value for key, value in reply.items() if key != "responseId"})
+
+# %% [markdown]
+# - `candidates[0].content` mirrors your turn: `role: "model"` and a list of `parts`. Thinking
+#   models can add parts marked `"thought": true`; join the text of the other parts.
+# - `finishReason` is `STOP`, or `MAX_TOKENS` when your limit cut the answer (also `SAFETY` and
+#   others).
+# - `usageMetadata.promptTokenCount` includes the image, and `promptTokensDetails` splits it by
+#   modality. Gemini's token docs: an image with both sides at most 384 px costs 258 tokens; larger
+#   ones are cut into 768 px tiles of 258 tokens each.
+# - Responses are always **camelCase** (`finishReason`, `inlineData`). Requests may use either
+#   `inline_data`/`mime_type` (the REST cookbook's style) or `inlineData`/`mimeType` (what the SDK sends):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+camel = {"contents": [{"role": "user", "parts": [
+    {"text": "What animal is in the photo?"},
+    {"inlineData": {"mimeType": "image/jpeg", "data": base64.b64encode(data).decode("ascii")}},
+]}]}
+r = requests.post(URL, headers=HEADERS, json=camel, timeout=60)
+print(r.status_code, r.json()["candidates"][0]["content"]["parts"][0]["text"])
+
+# %% [markdown]
+# ## The key: header or URL?
+#
+# Older examples put the key in the URL: `...:generateContent?key=YOUR_KEY`. It works, but a URL
+# is copied to places a header is not: server and proxy access logs, browser and shell history,
+# monitoring tools, and **error messages**. Watch `requests` put it into an exception.
+#
+# **Predict:** we ask for a model that was retired (`gemini-1.5-flash`), so the API answers 404 and
+# `raise_for_status()` raises. Does the exception text contain the key?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+retired = f"{cfg.base_url}/v1beta/models/gemini-1.5-flash:generateContent"
+
+r = requests.post(retired, params={"key": cfg.api_key}, json={"contents": [{"parts": [{"text": "Hi"}]}]}, timeout=60)
+try:
+    r.raise_for_status()
+except requests.HTTPError as exc:
+    print(r.status_code, "| the key is in r.url:", cfg.api_key in r.url, "| and in the error text:", cfg.api_key in str(exc))
+
+# %% [markdown]
+# Any `print(exc)`, logger or crash report now holds the key (we print only `True`, never the
+# text). The same request with the header:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+r = requests.post(retired, headers=HEADERS, json={"contents": [{"parts": [{"text": "Hi"}]}]}, timeout=60)
+try:
+    r.raise_for_status()
+except requests.HTTPError as exc:
+    print(r.status_code, "| the key is in r.url:", cfg.api_key in r.url, "| and in the error text:", cfg.api_key in str(exc))
+
+# %% [markdown]
+# Same answer, and the key stays out of URLs. **Use the `x-goog-api-key` header** (the official
+# SDK does). If you meet `?key=` in old code, move it to the header; when you must show a URL,
+# hide the key first, as `mmcourse` does everywhere it prints one.
+
+# %% [markdown]
+# ## The classic mistakes, and their surprising status codes
+#
+# Gemini's errors use Google's envelope: `{"error": {"code", "message", "status", "details"?}}`.
+#
+# **Predict:** OpenAI and Anthropic answer a missing or wrong key with 401. What does Gemini answer?
+
+# %%
+def attempt(label, headers, body):
+    """Send a request and print the status and the error, if any."""
+    r = requests.post(URL, headers=headers, json=body, timeout=60)
+    if r.ok:
+        print(f"{label}: {r.status_code}")
+    else:
+        error = r.json()["error"]
+        print(f"{label}: {r.status_code} {error['status']}\n    {error['message']}")
+
+
+def with_part(part):
+    """The lesson's body with the image part replaced."""
+    return {"contents": [{"role": "user", "parts": [{"text": "What animal is in the photo?"}, part]}]}
+
+
+b64 = base64.b64encode(data).decode("ascii")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+attempt("1 no key at all", {}, body)
+attempt("2 a wrong key", {"x-goog-api-key": "my-invalid-key"}, body)
+attempt("3 image/jpg", HEADERS, with_part({"inline_data": {"mime_type": "image/jpg", "data": b64}}))
+attempt("4 a data URL as data", HEADERS, with_part(
+    {"inline_data": {"mime_type": "image/jpeg", "data": "data:image/jpeg;base64," + b64}}))
+
+# %% [markdown]
+# - No key is **403** `PERMISSION_DENIED`, and a wrong key is **400** `INVALID_ARGUMENT` with
+#   reason `API_KEY_INVALID` (as observed from the real API): code that only treats 401 as "bad
+#   key" misses both.
+# - `image/jpg` is not a MIME type: the registered name is `image/jpeg`.
+# - A data URL is not base64: the decoder stops at `data:`.
+
+# %% [markdown]
+# ## `maxOutputTokens`
+#
+# The limit lives in `generationConfig`. When it cuts the answer, `finishReason` says `MAX_TOKENS`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+short = with_part({"inline_data": {"mime_type": "image/jpeg", "data": b64}})
+short["contents"][0]["parts"][0] = {"text": "Describe this image in one sentence."}
+short["generationConfig"] = {"maxOutputTokens": 5}
+candidate = requests.post(URL, headers=HEADERS, json=short, timeout=60).json()["candidates"][0]
+print(candidate["finishReason"], [part.get("text") for part in candidate["content"].get("parts", [])])
+
+# %% [markdown]
+# On thinking models (Gemini 2.5 and later) thinking uses the same budget, so live a small limit
+# can return a candidate whose `content` has **no `parts` at all**. Read it with `.get("parts", [])`,
+# as above, and check `finishReason`.
+
+# %% [markdown] mmcourse={"exercise": "ex-inline-part", "role": "instructions", "title": "An inline_data part", "points": 2, "difficulty": "easy"}
+# ### Exercise 1: an `inline_data` part
+#
+# Write `inline_part(data)` that returns Gemini's part for the media bytes `data`:
+# ```python
+# {"inline_data": {"mime_type": <from the bytes>, "data": <raw base64>}}
+# ```
+# Take the MIME type from the bytes with `mmcourse.sniff_mime(data)` (which says `image/jpeg`,
+# never `image/jpg`). If the type is unknown (`None`), raise `ValueError`.
+
+# %% [markdown] mmcourse={"exercise": "ex-inline-part", "role": "hint"}
+# Same as Claude's image block, with different keys: `base64.b64encode(data).decode("ascii")`.
+
+# %% mmcourse={"exercise": "ex-inline-part", "role": "solution"}
+def inline_part(data):
+    ### BEGIN SOLUTION
+    mime = mmcourse.sniff_mime(data)
+    if mime is None:
+        raise ValueError("unknown media type: these bytes match no known signature")
+    return {"inline_data": {"mime_type": mime, "data": base64.b64encode(data).decode("ascii")}}
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # raise NotImplementedError("ex-inline-part: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-inline-part", "role": "visible-tests"}
+import base64
+
+from mmcourse import datasets
+
+
+def test_the_cat_photo():
+    data = datasets.path("photos/chelsea.jpg").read_bytes()
+    expect(inline_part(data), {"inline_data": {"mime_type": "image/jpeg", "data": base64.b64encode(data).decode("ascii")}})
+
+
+def test_a_png_named_jpg():
+    expect(inline_part(datasets.path("errors/screenshot.jpg").read_bytes())["inline_data"]["mime_type"], "image/png")
+
+
+def test_unknown_bytes_are_refused():
+    try:
+        inline_part(b"just some text")
+    except ValueError:
+        return
+    raise AssertionError("unknown bytes should raise ValueError")
+
+# %% mmcourse={"exercise": "ex-inline-part", "role": "hidden-tests"}
+import base64
+
+from mmcourse import datasets
+
+
+def test_course_media_of_every_kind(rng):
+    items = rng.sample(datasets.entries(), 8)
+    for item in items:
+        data = datasets.path(item["path"]).read_bytes()
+        expect(inline_part(data), {"inline_data": {"mime_type": item["mime"],
+                                                   "data": base64.b64encode(data).decode("ascii")}}, what=item["path"])
+
+
+def test_random_junk_is_refused(rng):
+    for _ in range(5):
+        junk = bytes(rng.randint(32, 126) for _ in range(rng.randint(0, 40)))
+        try:
+            inline_part(junk)
+        except ValueError:
+            continue
+        raise AssertionError(f"inline_part({junk!r}) should raise ValueError")
+
+# %% [markdown] mmcourse={"exercise": "ex-gemini-vision", "role": "instructions", "title": "Ask Gemini about an image", "points": 4, "difficulty": "medium"}
+# ### Exercise 2: ask Gemini about an image
+#
+# Write `ask_gemini_image(base_url, api_key, model, path, question, max_output_tokens=300)` that
+# sends the `question` and the image file at `path` in one user turn to
+# `{base_url}/v1beta/models/{model}:generateContent` and returns the answer: the text of the first
+# candidate's parts joined (skip parts marked `"thought": true`; no parts means `""`).
+#
+# - Send the key in the `x-goog-api-key` **header**, never in the URL.
+# - Limit the answer with `generationConfig.maxOutputTokens`.
+# - Raise `requests.HTTPError` for an error status (`r.raise_for_status()`).
+#
+# The check reads the emulator's log, which records whether a key came in the URL.
+
+# %% [markdown] mmcourse={"exercise": "ex-gemini-vision", "role": "hint"}
+# The body is `{"contents": [{"role": "user", "parts": [{"text": question}, inline_part(data)]}],
+# "generationConfig": {"maxOutputTokens": max_output_tokens}}`.
+
+# %% [markdown] mmcourse={"exercise": "ex-gemini-vision", "role": "hint"}
+# `parts = r.json()["candidates"][0]["content"].get("parts", [])`, then join `p.get("text", "")`
+# for the parts where `not p.get("thought")`.
+
+# %% mmcourse={"exercise": "ex-gemini-vision", "role": "solution"}
+from pathlib import Path
+
+
+def ask_gemini_image(base_url, api_key, model, path, question, max_output_tokens=300):
+    ### BEGIN SOLUTION
+    data = Path(path).read_bytes()
+    part = {"inline_data": {"mime_type": mmcourse.sniff_mime(data), "data": base64.b64encode(data).decode("ascii")}}
+    r = requests.post(
+        f"{base_url}/v1beta/models/{model}:generateContent",
+        headers={"x-goog-api-key": api_key},
+        json={"contents": [{"role": "user", "parts": [{"text": question}, part]}],
+              "generationConfig": {"maxOutputTokens": max_output_tokens}},
+        timeout=60,
+    )
+    r.raise_for_status()
+    parts = r.json()["candidates"][0]["content"].get("parts", [])
+    return "".join(p.get("text", "") for p in parts if not p.get("thought"))
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # raise NotImplementedError("ex-gemini-vision: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-gemini-vision", "role": "visible-tests"}
+import os
+
+from mmcourse import config, datasets, emulator, registry
+
+
+def offline(provider):
+    """Checks judge what reached the emulator, so they send there even when you are live."""
+    env = {**os.environ, "MMCOURSE_MODE": "offline"}
+    return config.provider_config(provider, env, {}, emulator.ensure_running())
+
+
+def test_the_cat_photo_reaches_gemini():
+    cfg = offline("gemini")
+    rel = "photos/chelsea.jpg"
+    model = registry.default_model("gemini")
+    answer = ask_gemini_image(cfg.base_url, cfg.api_key, model, datasets.path(rel), "What animal is in the photo?")
+    record = last_request("gemini")
+    assert record is not None, "no request reached the emulator"
+    assert record["verdict"] == "accepted", f"the emulator refused the request: {record['error']}"
+    expect(record["model"], model, what="the model in your URL")
+    assert "?key" not in record["headers"], "the key arrived in the URL (?key=): send it in the x-goog-api-key header"
+    assert record["headers"].get("x-goog-api-key") == "<redacted>", "send the key in the x-goog-api-key header"
+    assert [m["sha256"] for m in record["media"]] == [datasets.entry(rel)["sha256"]], "the photo's bytes did not arrive"
+    assert type(answer) is str and "cat" in answer, f"the emulator answered 'a cat.', your function returned {answer!r}"
+
+# %% mmcourse={"exercise": "ex-gemini-vision", "role": "hidden-tests"}
+import os
+
+import requests
+
+from mmcourse import config, datasets, emulator
+
+
+def offline(provider):
+    env = {**os.environ, "MMCOURSE_MODE": "offline"}
+    return config.provider_config(provider, env, {}, emulator.ensure_running())
+
+
+def _limit(request):
+    generation = request.get("generationConfig") or request.get("generation_config") or {}
+    return generation.get("maxOutputTokens", generation.get("max_output_tokens"))
+
+
+def test_other_photos_questions_and_models(rng):
+    cfg = offline("gemini")
+    items = datasets.entries("photo") + datasets.entries("chart")
+    for _ in range(3):
+        item = rng.choice(items)
+        facts = item["truth"].get("facts") or {"What is the title of this chart?": item["truth"].get("title", "")}
+        question, fact = rng.choice(sorted(facts.items()))
+        model = rng.choice(["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite", "gemini-3.5-flash"])
+        limit = rng.randint(200, 2000)
+        answer = ask_gemini_image(cfg.base_url, cfg.api_key, model, str(datasets.path(item["path"])), question, limit)
+        record = last_request("gemini")
+        assert record["verdict"] == "accepted", f"{model} refused the request: {record['error']}"
+        expect(record["model"], model, what="the model in your URL")
+        assert "?key" not in record["headers"], "the key arrived in the URL: use the x-goog-api-key header"
+        expect([m["sha256"] for m in record["media"]], [item["sha256"]], what="the media that arrived")
+        expect(_limit(record["request"]), limit, what="generationConfig.maxOutputTokens")
+        assert type(answer) is str and fact.lower() in answer.lower(), f"expected the answer text with {fact!r}, got {answer!r}"
+
+
+def test_errors_raise():
+    cfg = offline("gemini")
+    try:
+        ask_gemini_image(cfg.base_url, "demo-invalid-key", "gemini-2.5-flash", datasets.path("photos/coffee.jpg"),
+                         "What drink is shown?")
+    except requests.HTTPError:
+        return
+    raise AssertionError("a 400 API_KEY_INVALID should raise requests.HTTPError")
+
+# %% [markdown] mmcourse={"exercise": "ex-read-generation", "role": "instructions", "title": "Read a generation, or why there is none", "points": 2, "difficulty": "medium"}
+# ### Exercise 3: read a generation, or why there is none
+#
+# Write `read_generation(reply)` that takes the parsed JSON of a `generateContent` response and
+# returns `{"text": ..., "finish_reason": ..., "prompt_tokens": ..., "output_tokens": ...}`:
+# - `text`: the first candidate's parts joined, skipping `"thought": true` parts (`""` when there
+#   are no parts);
+# - `finish_reason`: its `finishReason`;
+# - `prompt_tokens` and `output_tokens`: `usageMetadata.promptTokenCount` and
+#   `usageMetadata.candidatesTokenCount` (`0` when missing).
+#
+# Two cases have no answer; raise `RuntimeError` for both:
+# - an error envelope `{"error": {...}}`: the message contains the error's `status` and `message`;
+# - a **blocked prompt**: HTTP 200 but no `candidates`, and `promptFeedback.blockReason` says why
+#   (e.g. `SAFETY`): the message contains that reason.
+
+# %% [markdown] mmcourse={"exercise": "ex-read-generation", "role": "hint"}
+# Check `"error" in reply`, then `if not reply.get("candidates"):` for the blocked prompt.
+
+# %% [markdown] mmcourse={"exercise": "ex-read-generation", "role": "hint"}
+# `reply.get("usageMetadata", {}).get("candidatesTokenCount", 0)` handles the missing count.
+
+# %% mmcourse={"exercise": "ex-read-generation", "role": "solution"}
+def read_generation(reply):
+    ### BEGIN SOLUTION
+    if "error" in reply:
+        error = reply["error"]
+        raise RuntimeError(f"Gemini {error.get('code')} {error.get('status')}: {error.get('message')}")
+    if not reply.get("candidates"):
+        reason = reply.get("promptFeedback", {}).get("blockReason", "unknown")
+        raise RuntimeError(f"Gemini blocked the prompt: {reason}")
+    candidate = reply["candidates"][0]
+    parts = candidate.get("content", {}).get("parts", [])
+    usage = reply.get("usageMetadata", {})
+    return {
+        "text": "".join(p.get("text", "") for p in parts if not p.get("thought")),
+        "finish_reason": candidate.get("finishReason"),
+        "prompt_tokens": usage.get("promptTokenCount", 0),
+        "output_tokens": usage.get("candidatesTokenCount", 0),
+    }
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # raise NotImplementedError("ex-read-generation: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-read-generation", "role": "visible-tests"}
+def test_the_reply_from_this_lesson():
+    expect(read_generation(reply), {"text": reply["candidates"][0]["content"]["parts"][0]["text"],
+                                    "finish_reason": "STOP",
+                                    "prompt_tokens": reply["usageMetadata"]["promptTokenCount"],
+                                    "output_tokens": reply["usageMetadata"]["candidatesTokenCount"]})
+
+
+def test_thoughts_are_skipped_and_no_parts_is_empty():
+    thinking = {"candidates": [{"content": {"role": "model", "parts": [
+        {"text": "Let me look...", "thought": True}, {"text": "A cat."}]}, "finishReason": "STOP"}],
+        "usageMetadata": {"promptTokenCount": 270, "candidatesTokenCount": 3, "thoughtsTokenCount": 40}}
+    expect(read_generation(thinking)["text"], "A cat.")
+    cut = {"candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS"}],
+           "usageMetadata": {"promptTokenCount": 270, "thoughtsTokenCount": 5}}
+    expect(read_generation(cut), {"text": "", "finish_reason": "MAX_TOKENS", "prompt_tokens": 270, "output_tokens": 0})
+
+
+def test_a_blocked_prompt_raises():
+    blocked = {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"promptTokenCount": 12}}
+    try:
+        read_generation(blocked)
+    except RuntimeError as exc:
+        assert "SAFETY" in str(exc), f"say why it was blocked, got: {exc}"
+        return
+    raise AssertionError("a blocked prompt (no candidates) should raise RuntimeError")
+
+# %% mmcourse={"exercise": "ex-read-generation", "role": "hidden-tests"}
+def test_random_generations(rng):
+    for _ in range(20):
+        texts = [rng.choice(["A cat", ".", " 620", "", "Hello"]) for _ in range(rng.randint(0, 4))]
+        parts = [{"text": t} for t in texts]
+        for _ in range(rng.randint(0, 2)):
+            parts.insert(rng.randint(0, len(parts)), {"text": "thinking...", "thought": True})
+        finish = rng.choice(["STOP", "MAX_TOKENS", "SAFETY", "RECITATION"])
+        content = {"role": "model", "parts": parts} if parts or rng.random() < 0.5 else {"role": "model"}
+        prompt, out = rng.randint(1, 9000), rng.randint(0, 900)
+        usage = {"promptTokenCount": prompt, "totalTokenCount": prompt + out}
+        if out:
+            usage["candidatesTokenCount"] = out
+        reply = {"candidates": [{"content": content, "finishReason": finish, "index": 0}], "usageMetadata": usage,
+                 "modelVersion": "gemini-2.5-flash", "responseId": "demo"}
+        expect(read_generation(reply), {"text": "".join(texts), "finish_reason": finish,
+                                        "prompt_tokens": prompt, "output_tokens": out})
+
+
+def test_errors_and_blocks_raise(rng):
+    cases = [({"error": {"code": 429, "message": f"Quota exceeded {rng.randint(0, 999)}", "status": "RESOURCE_EXHAUSTED"}},
+              ("RESOURCE_EXHAUSTED", "Quota exceeded")),
+             ({"error": {"code": 403, "message": "Method doesn't allow unregistered callers", "status": "PERMISSION_DENIED"}},
+              ("PERMISSION_DENIED",)),
+             ({"promptFeedback": {"blockReason": rng.choice(["PROHIBITED_CONTENT", "BLOCKLIST", "OTHER"])}}, ())]
+    for reply, words in cases:
+        words = words or (reply["promptFeedback"]["blockReason"],)
+        try:
+            read_generation(reply)
+        except RuntimeError as exc:
+            assert all(w in str(exc) for w in words), f"the RuntimeError should mention {words}, got: {exc}"
+            continue
+        raise AssertionError(f"{reply} should raise RuntimeError")
+
+# %% [markdown]
+# ## Three providers, side by side
+#
+# | | OpenAI | Anthropic | Gemini |
+# |---|---|---|---|
+# | endpoint | `/v1/chat/completions` | `/v1/messages` | `/v1beta/models/{model}:generateContent` |
+# | key | `Authorization: Bearer` | `x-api-key` + `anthropic-version` | `x-goog-api-key` |
+# | image | `image_url` part, data URL | `image` block, raw base64 + `media_type` | `inline_data` part, raw base64 + `mime_type` |
+# | output limit | `max_completion_tokens` | `max_tokens` (required) | `generationConfig.maxOutputTokens` |
+# | answer | `choices[0].message.content` | text blocks of `content` | text parts of `candidates[0].content.parts` |
+#
+# Lesson 05 folds the three into one function you write, and then introduces `mmcourse.ask`.
