@@ -13,7 +13,8 @@ from mmcourse.notebooks import HOME_PATH, MAX_NOTEBOOK_BYTES, SECRET_PATTERNS, s
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
-MODEL_LIKE = re.compile(r"\b(gpt-[0-9][\w.-]*|gpt-audio[\w.-]*|o[1-9]-mini|claude-[a-z0-9][\w.-]*|gemini-[0-9][\w.-]*)")
+# Not preceded by a word character or a dash, so exercise ids like ex-claude-pipeline are not model ids.
+MODEL_LIKE = re.compile(r"(?<![\w-])(gpt-[0-9][\w.-]*|gpt-audio[\w.-]*|o[1-9]-mini|claude-[a-z0-9][\w.-]*|gemini-[0-9][\w.-]*)")
 KNOWN = set(registry.model_ids()) | {r.id for r in registry.RETIRED}
 
 
