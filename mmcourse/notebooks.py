@@ -9,6 +9,7 @@ deterministic, small, and free of keys, home paths and timestamps.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import sys
@@ -49,6 +50,10 @@ def sync(source: Path) -> Path:
 
     notebook = jupytext.read(source)
     notebook.metadata.pop("jupytext", None)
+    for index, cell in enumerate(notebook.cells):
+        # Stable ids (jupytext makes random ones), so a rebuild changes nothing it need not.
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+        cell.id = f"c{index:02d}-{digest}"
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     target = source.with_suffix(".ipynb")
     jupytext.write(notebook, target)
@@ -98,12 +103,23 @@ def execute(path: Path, timeout: int = 180, env: dict[str, str] | None = None) -
     return seconds
 
 
+def _start_emulator(start):
+    from .config import DEFAULT_EMULATOR_URL
+
+    port = int(DEFAULT_EMULATOR_URL.rsplit(":", 1)[1])
+    try:
+        return start(port=port)
+    except OSError:
+        return start(port=0)
+
+
 def build(only: list[str] | None = None, student: bool = True) -> dict[str, float]:
     """Sync, execute, release and execute again; return seconds per notebook."""
     from .emulator import start
 
     timings: dict[str, float] = {}
-    with start() as emulator:
+    # The default port when it is free, so outputs show the URL a learner sees.
+    with _start_emulator(start) as emulator:
         env = offline_env({"MMCOURSE_EMULATOR_URL": emulator.base_url})
         for source in sources():
             if only and not any(key in source.stem for key in only):
