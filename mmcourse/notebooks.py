@@ -60,11 +60,26 @@ def sync(source: Path) -> Path:
     return target
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout/stderr pieces: how the kernel happened to flush must not show."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
+
+
 def scrub(notebook) -> None:
     """Make outputs deterministic and safe: no timings, long text cut, secrets refused."""
     notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = merge_streams(cell.outputs)
         for output in cell.get("outputs", []):
             if "text" in output and len(output["text"]) > MAX_TEXT_OUTPUT:
                 output["text"] = output["text"][:MAX_TEXT_OUTPUT] + "\n...(output truncated)\n"
