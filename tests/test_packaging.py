@@ -98,3 +98,8 @@ def test_tests_block_non_loopback_network():
     except OSError as exc:  # pragma: no cover - would mean the guard is off
         raise AssertionError(f"non-loopback connect was attempted, not blocked: {exc}") from None
     raise AssertionError("non-loopback connect succeeded: the network guard is off")
+
+
+def test_ruff_is_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
