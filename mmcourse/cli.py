@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from . import config as configmod
 
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 # Subcommands that hand their arguments to another module's main().
-PASSTHROUGH = ("data", "release", "grade", "notebooks", "hub")
+PASSTHROUGH = ("data", "release", "grade", "notebooks", "hub", "open")
 
 
 def emulator_answers(origin: str, timeout: float = 2.0) -> bool:
@@ -94,12 +95,22 @@ def _hub(args: argparse.Namespace) -> int:
     return hub.main(args.rest) or 0
 
 
+def lab_command(rest: list[str], is_root: bool) -> list[str]:
+    """The JupyterLab command for ``mmcourse open [NOTEBOOK] [lab options...]``."""
+    notebook = rest[0] if rest and not rest[0].startswith("-") else FIRST_NOTEBOOK
+    options = rest[1:] if rest and not rest[0].startswith("-") else rest
+    # Jupyter refuses to run as root (containers, CI, some cloud shells) unless told it may.
+    root = ["--allow-root"] if is_root and "--allow-root" not in options else []
+    return [sys.executable, "-m", "jupyterlab", notebook, *root, *options]
+
+
 def _open(args: argparse.Namespace) -> int:
-    target = Path(args.notebook)
+    command = lab_command(args.rest, hasattr(os, "geteuid") and os.geteuid() == 0)
+    target = Path(command[3])
     if not target.exists():
         print(f"{target} not found: run this from the course folder (the clone's top level).")
         return 2
-    return subprocess.call([sys.executable, "-m", "jupyterlab", str(target)])
+    return subprocess.call(command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,8 +132,6 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "emulator":
             p.add_argument("--host", default="127.0.0.1", help="use 0.0.0.0 to serve a classroom network")
             p.add_argument("--port", type=int, default=8765)
-        elif name == "open":
-            p.add_argument("notebook", nargs="?", default=FIRST_NOTEBOOK)
         elif name in PASSTHROUGH:
             p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

@@ -31,7 +31,7 @@ def test_readme_opens_with_a_quick_start_of_exactly_two_commands():
     assert first_heading == "Quick start"
     commands = quick_start_commands()
     assert len(commands) == 2 and all("\n" not in c for c in commands)
-    assert "jupyterlab" in commands[0] and "notebooks/00_start_here.ipynb" in commands[0]
+    assert commands[0].endswith("python -m mmcourse open")
     assert '".[test]"' in commands[1] and "pytest" in commands[1]
 
 
@@ -40,9 +40,14 @@ def test_ci_runs_the_second_command_verbatim():
     assert quick_start_commands()[1] in [line.strip() for line in ci]
 
 
-def test_first_command_opens_a_notebook_that_exists():
-    target = quick_start_commands()[0].split()[-1]
-    assert (ROOT / target).is_file(), f"{target} must exist"
+def test_first_command_opens_the_first_lesson_in_jupyterlab():
+    from mmcourse.cli import FIRST_NOTEBOOK, lab_command
+
+    assert (ROOT / FIRST_NOTEBOOK).is_file(), f"{FIRST_NOTEBOOK} must exist"
+    assert lab_command([], is_root=False)[1:] == ["-m", "jupyterlab", FIRST_NOTEBOOK]
+    assert "--allow-root" in lab_command([], is_root=True)
+    assert lab_command(["notebooks/05_one_function.ipynb", "--no-browser"], is_root=False)[3:] == [
+        "notebooks/05_one_function.ipynb", "--no-browser"]
 
 
 def _names(requirements: list[str]) -> dict[str, str]:
