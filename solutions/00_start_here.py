@@ -287,7 +287,7 @@ def mode_for(provider, env):
     ### END STARTER
 
 # %% mmcourse={"exercise": "ex-which-mode", "role": "visible-tests"}
-def test_no_key_is_offline():
+def test_no_key_is_offline_config():
     expect(mode_for("openai", {}), "offline")
 
 
@@ -452,21 +452,14 @@ def ask_text(base_url, api_key, model, question):
     ### END STARTER
 
 # %% mmcourse={"exercise": "ex-first-request", "role": "visible-tests"}
-import os
 
 import requests
 
-from mmcourse import config, emulator, registry
-
-
-def offline(provider):
-    """Checks judge what reached the emulator, so they send there even when you are live."""
-    env = {**os.environ, "MMCOURSE_MODE": "offline"}
-    return config.provider_config(provider, env, {}, emulator.ensure_running())
+from mmcourse import config, registry
 
 
 def test_the_question_reaches_the_api_and_the_answer_comes_back():
-    cfg = offline("openai")
+    cfg = offline_config("openai")
     answer = ask_text(cfg.base_url, cfg.api_key, registry.default_model("openai"), "What is 20 + 22?")
     record = last_request("openai")
     assert record is not None, "no request reached the emulator"
@@ -477,7 +470,7 @@ def test_the_question_reaches_the_api_and_the_answer_comes_back():
 
 
 def test_an_error_status_raises():
-    cfg = offline("openai")
+    cfg = offline_config("openai")
     try:
         ask_text(cfg.base_url, cfg.api_key, "gpt-4.5-preview", "What is 1 + 1?")  # retired: the API says 404
     except requests.HTTPError:
@@ -485,20 +478,14 @@ def test_an_error_status_raises():
     raise AssertionError("a 404 from the API should raise requests.HTTPError (call r.raise_for_status())")
 
 # %% mmcourse={"exercise": "ex-first-request", "role": "hidden-tests"}
-import os
 
 import requests
 
-from mmcourse import config, emulator, registry
-
-
-def offline(provider):
-    env = {**os.environ, "MMCOURSE_MODE": "offline"}
-    return config.provider_config(provider, env, {}, emulator.ensure_running())
+from mmcourse import config, registry
 
 
 def test_other_questions_and_models(rng):
-    cfg = offline("openai")
+    cfg = offline_config("openai")
     for _ in range(3):
         a, b = rng.randint(100, 999), rng.randint(100, 999)
         model = rng.choice(["gpt-4o", "gpt-4.1", registry.default_model("openai")])
@@ -513,7 +500,7 @@ def test_other_questions_and_models(rng):
 
 
 def test_a_401_raises():
-    cfg = offline("openai")
+    cfg = offline_config("openai")
     try:
         ask_text(cfg.base_url, "demo-invalid-key", registry.default_model("openai"), "What is 1 + 1?")
     except requests.HTTPError:

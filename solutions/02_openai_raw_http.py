@@ -327,19 +327,12 @@ def ask_openai_image(base_url, api_key, model, path, question, max_output_tokens
     ### END STARTER
 
 # %% mmcourse={"exercise": "ex-openai-vision", "role": "visible-tests"}
-import os
 
-from mmcourse import config, datasets, emulator, registry
-
-
-def offline(provider):
-    """Checks judge what reached the emulator, so they send there even when you are live."""
-    env = {**os.environ, "MMCOURSE_MODE": "offline"}
-    return config.provider_config(provider, env, {}, emulator.ensure_running())
+from mmcourse import datasets, registry
 
 
 def test_the_cat_photo_reaches_openai():
-    cfg = offline("openai")
+    cfg = offline_config("openai")
     rel = "photos/chelsea.jpg"
     answer = ask_openai_image(cfg.base_url, cfg.api_key, registry.default_model("openai"),
                               datasets.path(rel), "What animal is in the photo?")
@@ -353,7 +346,7 @@ def test_the_cat_photo_reaches_openai():
 
 
 def test_the_mime_type_comes_from_the_bytes():
-    cfg = offline("openai")
+    cfg = offline_config("openai")
     ask_openai_image(cfg.base_url, cfg.api_key, registry.default_model("openai"),
                      datasets.path("errors/screenshot.jpg"), "What is in this image?")
     record = last_request("openai")
@@ -361,20 +354,14 @@ def test_the_mime_type_comes_from_the_bytes():
     assert "data:image/png;base64," in str(record["request"]), "screenshot.jpg holds PNG bytes: declare image/png"
 
 # %% mmcourse={"exercise": "ex-openai-vision", "role": "hidden-tests"}
-import os
 
 import requests
 
-from mmcourse import config, datasets, emulator
-
-
-def offline(provider):
-    env = {**os.environ, "MMCOURSE_MODE": "offline"}
-    return config.provider_config(provider, env, {}, emulator.ensure_running())
+from mmcourse import datasets
 
 
 def test_other_photos_questions_and_models(rng):
-    cfg = offline("openai")
+    cfg = offline_config("openai")
     photos = datasets.entries("photo")
     for _ in range(3):
         item = rng.choice(photos)
@@ -392,7 +379,7 @@ def test_other_photos_questions_and_models(rng):
 
 
 def test_errors_raise():
-    cfg = offline("openai")
+    cfg = offline_config("openai")
     try:
         ask_openai_image(cfg.base_url, "demo-invalid-key", "gpt-4o", datasets.path("photos/coffee.jpg"), "What drink is shown?")
     except requests.HTTPError:

@@ -321,19 +321,12 @@ def ask_claude_image(base_url, api_key, model, path, question, max_tokens=300):
     ### END STARTER
 
 # %% mmcourse={"exercise": "ex-anthropic-vision", "role": "visible-tests"}
-import os
 
-from mmcourse import config, datasets, emulator, registry
-
-
-def offline(provider):
-    """Checks judge what reached the emulator, so they send there even when you are live."""
-    env = {**os.environ, "MMCOURSE_MODE": "offline"}
-    return config.provider_config(provider, env, {}, emulator.ensure_running())
+from mmcourse import datasets, registry
 
 
 def test_the_cat_photo_reaches_claude():
-    cfg = offline("anthropic")
+    cfg = offline_config("anthropic")
     rel = "photos/chelsea.jpg"
     answer = ask_claude_image(cfg.base_url, cfg.api_key, registry.default_model("anthropic"),
                               datasets.path(rel), "What animal is in the photo?")
@@ -348,20 +341,14 @@ def test_the_cat_photo_reaches_claude():
     assert type(answer) is str and "cat" in answer, f"the emulator answered 'a cat.', your function returned {answer!r}"
 
 # %% mmcourse={"exercise": "ex-anthropic-vision", "role": "hidden-tests"}
-import os
 
 import requests
 
-from mmcourse import config, datasets, emulator
-
-
-def offline(provider):
-    env = {**os.environ, "MMCOURSE_MODE": "offline"}
-    return config.provider_config(provider, env, {}, emulator.ensure_running())
+from mmcourse import datasets
 
 
 def test_other_photos_questions_and_models(rng):
-    cfg = offline("anthropic")
+    cfg = offline_config("anthropic")
     items = datasets.entries("photo") + [datasets.entry("errors/screenshot.jpg")]
     for _ in range(3):
         item = rng.choice(items)
@@ -380,7 +367,7 @@ def test_other_photos_questions_and_models(rng):
 
 
 def test_errors_raise():
-    cfg = offline("anthropic")
+    cfg = offline_config("anthropic")
     try:
         ask_claude_image(cfg.base_url, "demo-invalid-key", "claude-haiku-4-5", datasets.path("photos/coffee.jpg"),
                          "What drink is shown?")

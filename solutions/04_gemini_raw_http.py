@@ -329,19 +329,12 @@ def ask_gemini_image(base_url, api_key, model, path, question, max_output_tokens
     ### END STARTER
 
 # %% mmcourse={"exercise": "ex-gemini-vision", "role": "visible-tests"}
-import os
 
-from mmcourse import config, datasets, emulator, registry
-
-
-def offline(provider):
-    """Checks judge what reached the emulator, so they send there even when you are live."""
-    env = {**os.environ, "MMCOURSE_MODE": "offline"}
-    return config.provider_config(provider, env, {}, emulator.ensure_running())
+from mmcourse import datasets, registry
 
 
 def test_the_cat_photo_reaches_gemini():
-    cfg = offline("gemini")
+    cfg = offline_config("gemini")
     rel = "photos/chelsea.jpg"
     model = registry.default_model("gemini")
     answer = ask_gemini_image(cfg.base_url, cfg.api_key, model, datasets.path(rel), "What animal is in the photo?")
@@ -355,16 +348,10 @@ def test_the_cat_photo_reaches_gemini():
     assert type(answer) is str and "cat" in answer, f"the emulator answered 'a cat.', your function returned {answer!r}"
 
 # %% mmcourse={"exercise": "ex-gemini-vision", "role": "hidden-tests"}
-import os
 
 import requests
 
-from mmcourse import config, datasets, emulator
-
-
-def offline(provider):
-    env = {**os.environ, "MMCOURSE_MODE": "offline"}
-    return config.provider_config(provider, env, {}, emulator.ensure_running())
+from mmcourse import datasets
 
 
 def _limit(request):
@@ -373,7 +360,7 @@ def _limit(request):
 
 
 def test_other_photos_questions_and_models(rng):
-    cfg = offline("gemini")
+    cfg = offline_config("gemini")
     items = datasets.entries("photo") + datasets.entries("chart")
     for _ in range(3):
         item = rng.choice(items)
@@ -392,7 +379,7 @@ def test_other_photos_questions_and_models(rng):
 
 
 def test_errors_raise():
-    cfg = offline("gemini")
+    cfg = offline_config("gemini")
     try:
         ask_gemini_image(cfg.base_url, "demo-invalid-key", "gemini-2.5-flash", datasets.path("photos/coffee.jpg"),
                          "What drink is shown?")

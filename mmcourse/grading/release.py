@@ -201,7 +201,7 @@ def check_cell_source(exercise: Exercise) -> str:
         f'# Check your work on "{exercise.title}" ({points} {unit}): run this cell.\n'
         f'# hint("{exercise.id}") shows the next hint. Made by `mmcourse release`; '
         "the grader runs its own copy of these tests, plus hidden ones.\n"
-        "from mmcourse.grading import check, expect, hint, register\n\n"
+        "from mmcourse.grading import check, expect, hint, last_request, offline_config, register\n\n"
         f'register("{exercise.id}", "{encode_spec(exercise)}")\n\n'
         f"{exercise.visible.source}\n\n\n"
         f'check("{exercise.id}", {names})'

@@ -29,7 +29,7 @@ import types
 
 from mmcourse.grading import testing
 
-HELPERS = ("expect", "last_request", "requests_log")
+HELPERS = ("expect", "last_request", "requests_log", "offline_config")
 
 
 def apply_limits(memory_mb: int, file_mb: int = 512) -> None:

@@ -169,6 +169,21 @@ def _control(origin: str | None, scope: str | None):
     return EmulatorControl(origin, scope or current_scope())
 
 
+def offline_config(provider: str):
+    """The offline (emulator) settings for ``provider``: wire-format tests send there even when
+    the learner is live, because they judge what reached the emulator."""
+    from mmcourse.config import provider_config
+
+    origin = os.environ.get("MMCOURSE_EMULATOR_URL") or _ensure_emulator()
+    return provider_config(provider, {**os.environ, "MMCOURSE_MODE": "offline"}, {}, origin)
+
+
+def _ensure_emulator() -> str:
+    from mmcourse.emulator import ensure_running
+
+    return ensure_running()
+
+
 def requests_log(provider: str | None = None, *, origin: str | None = None, scope: str | None = None) -> list[dict]:
     """Every request the emulator logged for this learner (oldest first), optionally for one provider."""
     return list(_control(origin, scope).log(provider=provider))
