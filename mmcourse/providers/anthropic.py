@@ -22,7 +22,7 @@ from .base import (
     Part,
     Text,
     Usage,
-    retry_after_from_headers,
+    error_from_envelope,
 )
 
 NAME = "anthropic"
@@ -114,13 +114,7 @@ def parse_response(body: dict[str, Any]) -> Answer:
 
 def parse_error(status: int, headers: dict[str, str], body: Any) -> APIError:
     """An APIError from Anthropic's envelope and its ``retry-after`` header."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return APIError(NAME, status, "http_error", str(body)[:500], retry_after_from_headers(headers), body)
-    return APIError(
-        NAME, status, str(error.get("type", "error")), str(error.get("message", "")),
-        retry_after_from_headers(headers), body,
-    )
+    return error_from_envelope(NAME, status, headers, body, ("type",))
 
 
 def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:

@@ -182,6 +182,27 @@ class LiveCallError(ConnectionError):
     """A live call that never got an HTTP answer. mmcourse never falls back to the emulator."""
 
 
+def error_from_envelope(
+    provider: str,
+    status: int,
+    headers: dict[str, str],
+    body: Any,
+    type_keys: tuple[str, ...],
+    retry_after: float | None = None,
+) -> APIError:
+    """An APIError from a ``{"error": {..., "message"}}`` envelope (all three providers use one).
+
+    ``type_keys`` names the field(s) holding the error's kind, first found wins; the retry
+    delay is ``retry_after`` when the body gave one, else the ``retry-after`` headers.
+    """
+    error = body.get("error") if isinstance(body, dict) else None
+    delay = retry_after if retry_after is not None else retry_after_from_headers(headers)
+    if not isinstance(error, dict):
+        return APIError(provider, status, "http_error", str(body)[:500], delay, body)
+    kind = next((error[key] for key in type_keys if error.get(key)), "error")
+    return APIError(provider, status, str(kind), str(error.get("message", "")), delay, body)
+
+
 def retry_after_from_headers(headers: dict[str, str]) -> float | None:
     """Seconds to wait from ``retry-after-ms`` (preferred, as the official SDKs do) or ``retry-after``."""
     lower = {k.lower(): v for k, v in headers.items()}

@@ -24,7 +24,7 @@ from .base import (
     Part,
     Text,
     Usage,
-    retry_after_from_headers,
+    error_from_envelope,
 )
 
 NAME = "gemini"
@@ -130,13 +130,7 @@ def parse_error(status: int, headers: dict[str, str], body: Any) -> APIError:
     """An APIError from Google's envelope; the retry delay comes from RetryInfo in the body."""
     if isinstance(body, list) and body:  # some stream endpoints wrap the error in an array
         body = body[0]
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return APIError(NAME, status, "http_error", str(body)[:500], retry_after_from_headers(headers), body)
-    delay = retry_delay(body)
-    if delay is None:
-        delay = retry_after_from_headers(headers)
-    return APIError(NAME, status, str(error.get("status", "")), str(error.get("message", "")), delay, body)
+    return error_from_envelope(NAME, status, headers, body, ("status",), retry_delay(body))
 
 
 def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:

@@ -22,7 +22,7 @@ from .base import (
     Part,
     Text,
     Usage,
-    retry_after_from_headers,
+    error_from_envelope,
 )
 
 NAME = "openai"
@@ -121,12 +121,8 @@ def parse_response(body: dict[str, Any]) -> Answer:
 
 
 def parse_error(status: int, headers: dict[str, str], body: Any) -> APIError:
-    """An APIError from OpenAI's ``{"error": {...}}`` envelope and its retry headers."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return APIError(NAME, status, "http_error", str(body)[:500], retry_after_from_headers(headers), body)
-    kind = error.get("code") or error.get("type") or "error"
-    return APIError(NAME, status, str(kind), str(error.get("message", "")), retry_after_from_headers(headers), body)
+    """An APIError from OpenAI's ``{"error": {...}}`` envelope and its retry headers (kind: code, else type)."""
+    return error_from_envelope(NAME, status, headers, body, ("code", "type"))
 
 
 def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
