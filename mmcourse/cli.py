@@ -68,7 +68,11 @@ def _emulator(args: argparse.Namespace) -> int:
 def _data(args: argparse.Namespace) -> int:
     from . import databuild
 
-    return databuild.main(args.rest) or 0
+    rest = list(args.rest)
+    if not rest or rest[0] != "build":
+        print("usage: mmcourse data build [--out DIR] [--only KIND...]")
+        return 2
+    return databuild.main(rest[1:]) or 0
 
 
 def _release(args: argparse.Namespace) -> int:

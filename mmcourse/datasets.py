@@ -178,6 +178,8 @@ def validate_manifest(doc: Any) -> list[str]:
         problems.append(f"schema_version must be {SCHEMA_VERSION}, got {doc.get('schema_version')!r}")
     if not isinstance(doc.get("generated_by"), str):
         problems.append("generated_by must be a string")
+    if "built_with" in doc and not isinstance(doc["built_with"], dict):
+        problems.append("built_with must map package names to versions")
     files = doc.get("files")
     if not isinstance(files, list):
         return problems + ["files must be a list of entries"]

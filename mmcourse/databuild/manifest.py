@@ -89,11 +89,30 @@ def entry_for(out_dir: Path, artifact: Artifact) -> dict[str, Any]:
     return {key: facts[key] for key in KEY_ORDER if key in facts}
 
 
+# The libraries whose encoders decide the bytes of the files: byte-for-byte reproduction holds
+# with these versions; other versions give the same pictures, sounds and ground truth.
+BUILD_PACKAGES = ("numpy", "pillow", "matplotlib", "av", "scikit-image", "espeakng-loader")
+
+
+def built_with() -> dict[str, str | None]:
+    """The installed version of each package in BUILD_PACKAGES (None when missing)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions: dict[str, str | None] = {}
+    for name in BUILD_PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 def make_manifest(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """The manifest document, entries sorted by path."""
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_by": GENERATED_BY,
+        "built_with": built_with(),
         "files": sorted(entries, key=lambda e: e["path"]),
     }
 
