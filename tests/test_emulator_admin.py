@@ -248,3 +248,10 @@ def test_start_and_stop_a_private_emulator():
         assert emulator.probe(emu.base_url) == "mmcourse"
         assert emu.control.health()["emulator"] == "mmcourse"
     assert emulator.probe(emu.base_url) == "absent"
+
+
+def test_control_accepts_openais_base_url_with_v1(origin):
+    from mmcourse.emulator.control import EmulatorControl
+
+    assert EmulatorControl(origin + "/v1/").origin == origin
+    assert EmulatorControl(origin + "/v1").health()["emulator"] == "mmcourse"

@@ -26,7 +26,8 @@ class EmulatorControl:
     """
 
     def __init__(self, origin: str, scope: str | None = None, timeout: float = 10.0) -> None:
-        self.origin = origin.rstrip("/")
+        # Any provider's base URL works: OpenAI's carries /v1, the admin endpoints sit at the origin.
+        self.origin = origin.rstrip("/").removesuffix("/v1")
         self.scope = scope or default_scope()
         self.timeout = timeout
 
