@@ -255,3 +255,36 @@ def test_control_accepts_openais_base_url_with_v1(origin):
 
     assert EmulatorControl(origin + "/v1/").origin == origin
     assert EmulatorControl(origin + "/v1").health()["emulator"] == "mmcourse"
+
+
+def test_a_class_emulator_locks_each_scope_to_its_own_key(monkeypatch):
+    import requests
+
+    from mmcourse import emulator
+    from mmcourse.config import offline_key, scope_of
+    from mmcourse.emulator.control import EmulatorControl, EmulatorControlError
+
+    with emulator.start(admin_token="teacher-secret-123") as server:
+        alice_key, bob_key = offline_key({"MMCOURSE_SCOPE": "alice"}), offline_key({"MMCOURSE_SCOPE": "bob"})
+        requests.post(f"{server.base_url}/v1/chat/completions", timeout=10,
+                      headers={"Authorization": f"Bearer {alice_key}"},
+                      json={"model": "gpt-5.4-mini", "messages": [{"role": "user", "content": "hi"}]})
+        monkeypatch.delenv("MMCOURSE_ADMIN_TOKEN", raising=False)
+        monkeypatch.setenv("MMCOURSE_SCOPE", "alice")
+        assert len(EmulatorControl(server.base_url).log()) == 1  # alice reads her own log
+        with pytest.raises(EmulatorControlError, match="403"):
+            EmulatorControl(server.base_url, scope=scope_of(bob_key)).inject_fault("openai", 500)
+        with pytest.raises(EmulatorControlError, match="403"):
+            EmulatorControl(server.base_url, scope="*").log()
+        health = EmulatorControl(server.base_url).health()
+        assert "teacher-secret-123" not in str(health) and health["settings"]["admin_token_required"]
+        monkeypatch.setenv("MMCOURSE_ADMIN_TOKEN", "teacher-secret-123")  # the teacher
+        assert len(EmulatorControl(server.base_url, scope="*").log()) == 1
+        assert EmulatorControl(server.base_url, scope=scope_of(bob_key)).log() == []
+
+
+def test_a_personal_emulator_is_open(origin):
+    from mmcourse.emulator.control import EmulatorControl
+
+    assert EmulatorControl(origin, scope="*").health()["settings"]["admin_token_required"] is False
+    assert isinstance(EmulatorControl(origin, scope="*").log(), list)

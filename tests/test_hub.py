@@ -26,7 +26,7 @@ from traitlets.config import Config
 from mmcourse import config as configmod
 from mmcourse import hub, registry
 from mmcourse.emulator import probe
-from mmcourse.emulator.control import EmulatorControl
+from mmcourse.emulator.control import EmulatorControl, EmulatorControlError
 from mmcourse.emulator.state import scope_of as emulator_scope_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -395,6 +395,9 @@ def _answers(url: str) -> bool:
         return False
 
 
+ADMIN_TOKEN = "teacher-" + uuid.uuid4().hex
+
+
 @pytest.fixture
 def jupyterhub(tmp_path):
     """A JupyterHub on loopback: dummy logins, local processes, the shipped TLJH snippet."""
@@ -413,6 +416,8 @@ def jupyterhub(tmp_path):
         "MMCOURSE_HUB_TEST_HUB_PORT": str(free_port()), "MMCOURSE_HUB_TEST_PROXY_API_PORT": str(free_port()),
         "MMCOURSE_HUB_TEST_TOKEN": token, "MMCOURSE_HUB_TEST_SNIPPET": str(TLJH_SNIPPET),
         "MMCOURSE_PYTHON": sys.executable, "MMCOURSE_EMULATOR_PORT": str(emulator_port),
+        # the class emulator locks each learner's scope; the hub never hands this to learners
+        "MMCOURSE_ADMIN_TOKEN": ADMIN_TOKEN,
     })
     log = state / "jupyterhub.log"
     with open(log, "wb") as out:
@@ -441,7 +446,7 @@ def jupyterhub(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_class_of_five_runs_the_course_on_jupyterhub_against_one_emulator(jupyterhub, tmp_path):
+def test_a_class_of_five_runs_the_course_on_jupyterhub_against_one_emulator(jupyterhub, tmp_path, monkeypatch):
     repo, notebooks = course_repository(tmp_path / "course" / "mmcourse")
     link = hub.nbgitpuller_link(jupyterhub.url, str(repo), notebook=notebooks[0])
     users = [f"learner{n}" for n in range(1, 6)]
@@ -452,7 +457,14 @@ def test_a_class_of_five_runs_the_course_on_jupyterhub_against_one_emulator(jupy
     assert report.overlapped(), "the learners' notebooks should have run at the same time"
     assert all(len(run.notebooks) == 2 and run.notebooks[1].cells > 0 for run in report.learners)
 
+    # Without the teacher's token, one learner's key reaches no other learner's log.
+    monkeypatch.delenv("MMCOURSE_ADMIN_TOKEN", raising=False)
+    monkeypatch.setenv("MMCOURSE_SCOPE", hub.learner_scope(users[0]))
+    with pytest.raises(EmulatorControlError, match="403"):
+        EmulatorControl(jupyterhub.emulator_url, scope=hub.emulator_scope(users[1])).log()
+
     # The teacher's side: the one emulator holds one scope per learner, each with only their requests.
+    monkeypatch.setenv("MMCOURSE_ADMIN_TOKEN", ADMIN_TOKEN)
     everyone = EmulatorControl(jupyterhub.emulator_url, scope="*").log()
     assert {r["scope"] for r in everyone} == {hub.emulator_scope(u) for u in users}
     for user in users:

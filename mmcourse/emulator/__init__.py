@@ -164,9 +164,14 @@ def ensure_running(url: str | None = None, **settings) -> str:
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **settings) -> None:
-    """Run the emulator in the foreground until interrupted."""
+    """Run the emulator in the foreground until interrupted.
+
+    ``MMCOURSE_ADMIN_TOKEN`` in the environment locks the admin endpoints per scope (a class).
+    """
     import uvicorn
 
+    if os.environ.get("MMCOURSE_ADMIN_TOKEN") and "admin_token" not in settings:
+        settings["admin_token"] = os.environ["MMCOURSE_ADMIN_TOKEN"]
     app = create_app(EmulatorState(Settings().updated(**settings)))
     origin = f"http://{host}:{port}"
     print(f"mmcourse offline emulator {VERSION} on {origin}\n"

@@ -17,6 +17,7 @@ Every wire module offers the same small protocol (``WIRE`` object): ``name``, ``
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import re
 import traceback
@@ -167,6 +168,9 @@ class EmulatorApp:
             data = parse_json(body) if body.strip() else {}
             if not isinstance(data, dict):
                 raise ValueError("the admin request body must be a JSON object")
+            refusal = self._admin_refusal(action, scope, request.headers)
+            if refusal:
+                return _json({"error": refusal}, 403)
             result = self._admin(request.method, action, scope, data, dict(request.query_params))
         except (ValueError, TypeError, KeyError) as exc:
             return _json({"error": f"{type(exc).__name__}: {exc}"}, 400)
@@ -174,6 +178,25 @@ class EmulatorApp:
             return _json({"error": f"no admin endpoint {request.method} /_mmcourse/{action}; "
                                    "see mmcourse/emulator/README.md"}, 404)
         return _json(result)
+
+    def _admin_refusal(self, action: str, scope: str, headers) -> str | None:
+        """Why an admin call may not touch ``scope`` (None when it may).
+
+        With no admin token set (one learner's own emulator, a grading run) everything is open.
+        With one set (a class-wide emulator), a learner reaches only the scope of the key they
+        present in ``x-mmcourse-key``; the teacher's token reaches every scope, ``*`` included.
+        """
+        token = self.state.settings.admin_token
+        if token is None or action == "health":
+            return None
+        if hmac.compare_digest(headers.get("x-mmcourse-admin-token", ""), token):
+            return None
+        key = headers.get("x-mmcourse-key")
+        if key and scope != "*" and scope_of(key) == scope:
+            return None
+        return ("this emulator serves a class: its admin endpoints reach a scope only with that "
+                "scope's own key (x-mmcourse-key) or the teacher's token (x-mmcourse-admin-token, "
+                "from MMCOURSE_ADMIN_TOKEN)")
 
     def _admin(self, method: str, action: str, scope: str, data: dict, query: dict) -> dict | None:
         state = self.state
@@ -186,7 +209,7 @@ class EmulatorApp:
 
         if (method, action) == ("GET", "health"):
             return {"emulator": "mmcourse", "version": VERSION, "providers": providers,
-                    "settings": state.settings.__dict__}
+                    "settings": state.settings.public()}
         if (method, action) == ("GET", "log"):
             records = state.records(None if scope == "*" else scope, provider_of(query.get("provider")))
             return {"scope": scope, "records": records}

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,12 +32,21 @@ class EmulatorControl:
         self.scope = scope or default_scope()
         self.timeout = timeout
 
+    def _headers(self) -> dict[str, str]:
+        """Credentials for a class-wide emulator: this learner's own offline key (which reaches
+        only their scope) and, for a teacher, ``MMCOURSE_ADMIN_TOKEN``."""
+        from mmcourse.config import offline_key
+
+        headers = {"content-type": "application/json", "x-mmcourse-key": offline_key(os.environ)}
+        if os.environ.get("MMCOURSE_ADMIN_TOKEN"):
+            headers["x-mmcourse-admin-token"] = os.environ["MMCOURSE_ADMIN_TOKEN"]
+        return headers
+
     def _call(self, method: str, action: str, body: dict | None = None, **query) -> dict:
         params = {"scope": self.scope, **{k: v for k, v in query.items() if v is not None}}
         url = f"{self.origin}/_mmcourse/{action}?{urllib.parse.urlencode(params)}"
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method,
-                                         headers={"content-type": "application/json"})
+        request = urllib.request.Request(url, data=data, method=method, headers=self._headers())
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read() or b"{}")

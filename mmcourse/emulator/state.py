@@ -49,6 +49,14 @@ class Settings:
     video_processing_seconds: float = 2.0
     max_file_store_bytes: int = MAX_FILE_STORE_BYTES
     max_log_records: int = MAX_LOG_RECORDS
+    # When set (a class-wide emulator: MMCOURSE_ADMIN_TOKEN), the admin endpoints serve a scope
+    # only to its own key's holder or to whoever presents this token. Never shown by health.
+    admin_token: str | None = None
+
+    def public(self) -> dict:
+        """The settings health may show (the admin token is replaced by whether there is one)."""
+        shown = {k: v for k, v in self.__dict__.items() if k != "admin_token"}
+        return {**shown, "admin_token_required": self.admin_token is not None}
 
     def updated(self, **changes) -> Settings:
         unknown = set(changes) - set(self.__dataclass_fields__)

@@ -28,13 +28,19 @@ def mmcourse_scope(spawner):
     return "learner-" + hashlib.sha256(spawner.user.name.encode("utf-8")).hexdigest()[:16]
 
 
-# No "url" on purpose: with one, the hub would also publish the emulator (and its unauthenticated
-# admin endpoints) on the public proxy at /services/mmcourse-emulator/.
-c.JupyterHub.services.append({
+# No "url" on purpose: with one, the hub would also publish the emulator (and its admin
+# endpoints) on the public proxy at /services/mmcourse-emulator/.
+emulator_service = {
     "name": "mmcourse-emulator",
     "command": [MMCOURSE_PYTHON, "-m", "mmcourse", "emulator",
                 "--host", "127.0.0.1", "--port", str(MMCOURSE_EMULATOR_PORT)],
-})
+}
+# Set MMCOURSE_ADMIN_TOKEN in the hub's environment to lock the admin endpoints per learner:
+# each learner then reaches only their own scope; the teacher's token reaches all of them.
+# Learners never get the token (it is not in c.Spawner.environment).
+if os.environ.get("MMCOURSE_ADMIN_TOKEN"):
+    emulator_service["environment"] = {"MMCOURSE_ADMIN_TOKEN": os.environ["MMCOURSE_ADMIN_TOKEN"]}
+c.JupyterHub.services.append(emulator_service)
 
 c.Spawner.environment.update({
     "MMCOURSE_EMULATOR_URL": MMCOURSE_EMULATOR_URL,
