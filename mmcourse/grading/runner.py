@@ -14,6 +14,7 @@ For one submission the grader
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -241,6 +242,23 @@ def kernel_env(scope: str, settings: Settings, workdir: Path) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _ready_kernel(client, **kwargs):
+    """``client.setup_kernel``, with a failure to start raised as KernelStartError."""
+    manager = client.setup_kernel(**kwargs)
+    try:
+        manager.__enter__()
+    except RuntimeError as exc:  # "Kernel died before replying to kernel_info"
+        raise KernelStartError(str(exc)) from exc
+    try:
+        yield
+    except BaseException:
+        if not manager.__exit__(*sys.exc_info()):
+            raise
+    else:
+        manager.__exit__(None, None, None)
+
+
 def run_attempt(cells: list[tuple[int, str]], skip: set[int], tests: list[dict], scope: str,
                 settings: Settings) -> Attempt:
     """Start one sandboxed kernel, execute the cells not in ``skip``, then run ``tests``."""
@@ -264,7 +282,7 @@ def run_attempt(cells: list[tuple[int, str]], skip: set[int], tests: list[dict],
     conn = None
     try:
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # the kernel's own fds
-        with client.setup_kernel(env=kernel_env(scope, settings, workdir), **quiet):
+        with _ready_kernel(client, env=kernel_env(scope, settings, workdir), **quiet):
             conn, _ = listener.accept()
             os.unlink(sock_path)  # nothing else can connect to the harness now
             for position, (index, _) in enumerate(cells):
@@ -289,6 +307,30 @@ def run_attempt(cells: list[tuple[int, str]], skip: set[int], tests: list[dict],
         shutil.rmtree(sockdir, ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
     return attempt
+
+
+KERNEL_START_TRIES = 3
+
+
+class KernelStartError(RuntimeError):
+    """The kernel never became ready: the machine's fault, never the submission's."""
+
+
+def run_attempt_with_restarts(cells: list[tuple[int, str]], skip: set[int], tests: list[dict],
+                              scope: str, settings: Settings) -> Attempt:
+    """``run_attempt``, starting the kernel again when it dies before it is ready.
+
+    No student code runs before the kernel answers kernel_info, so such a death is the
+    machine's (a port race between kernels started at once, a loaded machine), not a verdict.
+    """
+    for number in range(KERNEL_START_TRIES):
+        try:
+            return run_attempt(cells, skip, tests, scope, settings)
+        except KernelStartError:
+            if number == KERNEL_START_TRIES - 1:
+                raise
+            time.sleep(0.5 * (number + 1))
+    raise AssertionError("unreachable")
 
 
 def _run_tests(conn: socket.socket, tests: list[dict], settings: Settings, attempt: Attempt) -> None:
@@ -361,7 +403,7 @@ def grade_submission(path: str | Path, submission_id: str, assignment: Assignmen
         pending = [t for t in plan if t["key"] not in results]
         if number and not pending:
             break
-        attempt = run_attempt(sub.cells, skip, pending, submission_id, settings)
+        attempt = run_attempt_with_restarts(sub.cells, skip, pending, submission_id, settings)
         cell_errors.update(attempt.cell_errors)
         truncated |= attempt.truncated
         results.update(attempt.results)
