@@ -19,7 +19,7 @@ import requests
 
 from . import config as configmod
 from . import providers, registry
-from .encoding import EncodedFile, detect_mime, encode_file, to_base64
+from .encoding import EncodedFile, EncodingError, check_size, detect_mime, encode_file, to_base64
 from .providers.base import (
     Answer,
     APIError,
@@ -91,6 +91,29 @@ def check_capability(provider: str, model: str, parts: list[Part]) -> None:
             able = [m.id for m in registry.models_for(provider) if needed in m.modalities]
             hint = f"use {able[0]!r}" if able else "use a provider that reads it (Gemini reads every modality)"
             raise CapabilityError(f"{model} does not accept {needed} input ({part.mime}): {hint}.")
+
+
+SHRINK_FIX = ("shrink it with mmcourse.resize_image(path, max_edge=1568) or upload it with "
+              "mmcourse.files.upload(provider, path) and send the reference instead.")
+
+
+def check_limits(provider: str, parts: list[Part]) -> None:
+    """Raise EncodingError, naming the limit and the fix, before sending media a provider refuses."""
+    caps = providers.get(provider).CAPABILITIES
+    media = [p for p in parts if isinstance(p, Media)]
+    images = [p for p in media if p.mime.startswith("image/")]
+    if "max_images" in caps and len(images) > caps["max_images"]:
+        raise EncodingError(f"{len(images)} images in one request; {provider} accepts up to "
+                            f"{caps['max_images']}: split the request.")
+    for part in images:
+        name = part.name or "an image"
+        # Anthropic measures its per-image limit on the base64 text, OpenAI on the bytes.
+        if "max_image_b64_bytes" in caps:
+            check_size(len(part.b64), caps["max_image_b64_bytes"], f"{name} as base64", provider, SHRINK_FIX)
+        if "max_image_bytes" in caps:
+            check_size(len(part.b64) * 3 // 4, caps["max_image_bytes"], name, provider, SHRINK_FIX)
+    total = sum(len(p.b64) for p in media)
+    check_size(total, caps["max_request_bytes"], "the request's media as base64", provider, SHRINK_FIX)
 
 
 @dataclass
@@ -229,6 +252,7 @@ def build(
     first = modality(media[0].mime) if media else registry.TEXT
     model = model or registry.default_model(provider, first)
     check_capability(provider, model, parts)
+    check_limits(provider, parts)
     known = {k: options.pop(k) for k in list(options) if k in Options.__dataclass_fields__}
     opts = Options(**known, extra=options.pop("extra", {}) | options)
     return providers.get(provider).build_request(model, parts, opts, base_url=cfg.base_url, api_key=cfg.api_key)

@@ -144,3 +144,26 @@ def test_build_passes_unknown_options_into_the_body():
     cfg = ProviderConfig("openai", "offline", "http://emu/v1", None, "k")
     req = clientmod.build("openai", "hi", cfg=cfg, seed=7, max_output_tokens=5)
     assert req.json["seed"] == 7 and req.json["max_completion_tokens"] == 5
+
+
+def test_build_refuses_an_image_over_claudes_base64_limit_naming_the_fix():
+    from mmcourse.encoding import EncodingError
+
+    cfg = ProviderConfig("anthropic", "offline", "http://emu", None, "k")
+    big = Media("image/png", "A" * (11 * 1024 * 1024), "scan.png")
+    with pytest.raises(EncodingError, match=r"scan.png as base64 is 11.5 MB; anthropic accepts up to 10.5 MB: shrink"):
+        clientmod.build("anthropic", "What is this?", big, cfg=cfg)
+
+
+def test_build_lets_gemini_take_what_claude_refuses():
+    cfg = ProviderConfig("gemini", "offline", "http://emu", None, "k")
+    big = Media("image/png", "A" * (11 * 1024 * 1024), "scan.png")
+    assert clientmod.build("gemini", "What is this?", big, cfg=cfg).json["contents"]
+
+
+def test_build_refuses_too_many_images_for_claude():
+    from mmcourse.encoding import EncodingError
+
+    cfg = ProviderConfig("anthropic", "offline", "http://emu", None, "k")
+    with pytest.raises(EncodingError, match="101 images in one request; anthropic accepts up to 100"):
+        clientmod.build("anthropic", "Compare", *[Media("image/png", "AAAA")] * 101, cfg=cfg)
