@@ -113,6 +113,16 @@ r.status_code
 print(r.json()["choices"][0]["message"]["content"])
 
 # %% [markdown]
+# The whole response is a few dozen lines of JSON. `ResponseViewer` shows it as a tree with the
+# answer's path marked (in JupyterLab you can fold and unfold it), with the token usage and the
+# list-price cost of the call. You will read these paths by hand in lessons 02 to 04.
+
+# %%
+from mmcourse.widgets import ResponseViewer
+
+ResponseViewer(r.json())
+
+# %% [markdown]
 # Who answered? Every emulator response carries an `x-mmcourse-emulator` header; the real APIs
 # never send it. Handy when you are not sure which mode a cell ran in.
 

@@ -223,6 +223,37 @@ print("max_tokens: mine", mine["max_tokens"], "vs package", request.json["max_to
 # this is the request it sends.
 
 # %% [markdown]
+# ## Look at the wire: three tools
+#
+# Three widgets show what you just built, in a form you can click through. In JupyterLab they
+# are interactive (tabs, a collapsible tree, a chart); in a terminal or on GitHub they print as
+# text. `PayloadInspector` builds the three requests for one file and prompt and lines them up:
+# the highlighted rows are where the providers differ. Its last tab gives each as a `curl`
+# command with the key left as an environment variable.
+
+# %%
+from mmcourse.widgets import Compare, PayloadInspector, ResponseViewer
+
+PayloadInspector(photo, prompt)
+
+# %% [markdown]
+# `ResponseViewer` shows a whole response as a tree with the answer's path opened and marked,
+# plus the usage and what it would cost at list price. Here, the answer you got from Gemini
+# above (ids and clocks, which change on every call, print as `<varies per call>`).
+
+# %%
+ResponseViewer(answer)
+
+# %% [markdown]
+# `Compare` sends one prompt and file to all three and sets the answers side by side with their
+# tokens and cost (and, with `show_latency=True`, the time each took: left out here so the
+# committed notebook does not change from run to run). Offline, the three answers agree because
+# they come from the same ground truth; live, this is how you choose a provider.
+
+# %%
+Compare(prompt, photo, show_latency=False)
+
+# %% [markdown]
 # ## Streaming: the answer as it is written
 #
 # With streaming on, the server sends the answer in pieces as server-sent events (SSE): lines

@@ -370,3 +370,14 @@ def test_last_shows_the_response_to_the_last_ask(offline, tmp_path):
     viewer = ResponseViewer.last()
     assert default_client().last.request.provider == "anthropic"
     assert viewer.summary.answer == answer.text and viewer.summary.input_tokens == answer.usage.input_tokens
+
+
+def test_viewer_plain_text_masks_per_call_ids_and_clocks():
+    from mmcourse.widgets import ResponseViewer
+
+    raw = {"id": "chatcmpl-abc", "object": "chat.completion", "created": 1795614085, "model": "gpt-5.4-mini",
+           "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+           "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    text = ResponseViewer(raw).to_text()
+    assert "chatcmpl-abc" not in text and "1795614085" not in text
+    assert '"created": "<varies per call>"' in text and '"content": "hi"' in text

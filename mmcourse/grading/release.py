@@ -228,6 +228,9 @@ def release_notebook(solution, stem: str, previous=None) -> nbformat.NotebookNod
     })
     if previous is not None:
         merge_outputs(nb, previous)
+        # Executing fills language_info in; keep it, so releasing again changes nothing.
+        if previous.metadata.get("language_info", {}).get("name") == "python":
+            nb.metadata["language_info"] = copy.deepcopy(previous.metadata["language_info"])
     return nb
 
 

@@ -43,6 +43,22 @@ def shorten_media(value: Any) -> Any:
     return value
 
 
+# Fields that change on every call (ids, clocks). The plain text masks them, so a notebook's
+# committed output stays the same on every run; the widget shows the real values.
+VOLATILE_KEYS = frozenset({"id", "created", "responseId", "request_id", "createTime", "updateTime",
+                           "expirationTime"})
+
+
+def mask_volatile(value: Any) -> Any:
+    """A copy of a JSON value with per-call ids and timestamps replaced by a placeholder."""
+    if isinstance(value, dict):
+        return {k: "<varies per call>" if k in VOLATILE_KEYS and isinstance(v, (str, int))
+                else mask_volatile(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_volatile(v) for v in value]
+    return value
+
+
 def detect_provider(raw: Any) -> str:
     """The provider whose answer path exists in ``raw`` (ValueError when none fits)."""
     for name in DETECT_ORDER:
@@ -172,7 +188,7 @@ class ResponseViewer(Displayable):
         """The summary, then the JSON with the answer's line marked."""
         marked = self.summary.answer_path
         lines = [text + (self.summary.marker if marked is not None and path == marked else "")
-                 for path, text in annotated_lines(shorten_media(self.raw))]
+                 for path, text in annotated_lines(mask_volatile(shorten_media(self.raw)))]
         return "\n".join([*self.summary.lines(), "", *lines])
 
     def build_widget(self):
