@@ -23,6 +23,7 @@ from mmcourse.emulator.wire import (
     Call,
     Reply,
     decode_std_base64,
+    file_routes,
     parse_json,
     parse_multipart,
     retry_after_headers,
@@ -165,11 +166,7 @@ class OpenAIWire:
             ("POST", r"/v1/chat/completions", self.chat_completions, BODY_LIMIT),
             ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
             ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),
-            ("POST", r"/v1/files", self.upload_file, UPLOAD_LIMIT),
-            ("GET", r"/v1/files", self.list_files, BODY_LIMIT),
-            ("GET", r"/v1/files/(?P<file_id>[^/]+)", self.get_file, BODY_LIMIT),
-            ("DELETE", r"/v1/files/(?P<file_id>[^/]+)", self.delete_file, BODY_LIMIT),
-            ("GET", r"/v1/files/(?P<file_id>[^/]+)/content", self.file_content, BODY_LIMIT),
+            *file_routes(self, BODY_LIMIT, UPLOAD_LIMIT),
         ]
 
     # -- protocol: auth, errors, headers ---------------------------------------------------

@@ -312,3 +312,15 @@ def parse_multipart(body: bytes, content_type: str) -> dict[str, FormPart]:
     except Exception as exc:  # the parser raises its own error types on malformed input
         raise ValueError(f"malformed multipart body: {exc}") from None
     return parts
+
+
+def file_routes(wire: Any, body_limit: int, upload_limit: int) -> list[tuple]:
+    """The ``/v1/files`` routes OpenAI and Anthropic share (told apart by their auth headers)."""
+    file_path = r"/v1/files/(?P<file_id>[^/]+)"
+    return [
+        ("POST", r"/v1/files", wire.upload_file, upload_limit),
+        ("GET", r"/v1/files", wire.list_files, body_limit),
+        ("GET", file_path, wire.get_file, body_limit),
+        ("DELETE", file_path, wire.delete_file, body_limit),
+        ("GET", file_path + "/content", wire.file_content, body_limit),
+    ]
