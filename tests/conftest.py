@@ -53,6 +53,16 @@ def control(origin, api_key):
     return EmulatorControl(origin, scope=scope_of(api_key))
 
 
+def offline_configs(origin: str, api_key: str) -> dict:
+    """Every course provider pointed at the emulator at ``origin``, sending ``api_key``."""
+    from mmcourse import config
+
+    return {
+        p: config.ProviderConfig(p, "offline", config.offline_base_url(p, origin), None, api_key)
+        for p in config.COURSE_PROVIDERS
+    }
+
+
 # ---------------------------------------------------------------- media made in the test
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from conftest import make_image
 
-from mmcourse import config, pricing
+from mmcourse import pricing
 from mmcourse.batch import (
     BatchRequest,
     compare_plans,
@@ -21,13 +21,7 @@ from mmcourse.batch import (
 )
 from mmcourse.providers.base import Answer, Usage
 from mmcourse.routing import Attempt, Plan, Route, Router, RouteResult, RoutingError
-
-
-def offline_configs(origin: str, api_key: str) -> dict[str, config.ProviderConfig]:
-    return {
-        p: config.ProviderConfig(p, "offline", config.offline_base_url(p, origin), None, api_key)
-        for p in config.COURSE_PROVIDERS
-    }
+from tests.conftest import offline_configs
 
 
 class FakeRouter:

@@ -32,13 +32,7 @@ from mmcourse.routing import (
     strategy_for,
     transcript_tokens,
 )
-
-
-def offline_configs(origin: str, api_key: str) -> dict[str, config.ProviderConfig]:
-    return {
-        p: config.ProviderConfig(p, "offline", config.offline_base_url(p, origin), None, api_key)
-        for p in config.COURSE_PROVIDERS
-    }
+from tests.conftest import offline_configs
 
 
 class SleepRecorder:
