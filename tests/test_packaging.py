@@ -143,12 +143,14 @@ def test_binder_environment_pins_the_locked_runtime_closure():
     assert [d for d in env["dependencies"] if isinstance(d, str)] == [f"python={LOCK.PYTHON}", "pip"]
 
 
-def test_sdks_are_test_only():
+def test_sdks_are_an_extra_that_the_tests_install():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = _names(project["dependencies"])
+    extras = project["optional-dependencies"]
     for sdk in ("openai", "anthropic", "google-genai"):
         assert sdk not in runtime
-        assert sdk in _names(project["optional-dependencies"]["test"])
+        assert sdk in _names(extras["sdk"])
+    assert any(r.startswith("mmcourse[") and "sdk" in r for r in extras["test"])
 
 
 def test_top_level_holds_only_the_agreed_entries():
