@@ -51,6 +51,17 @@ KNOWN_PARAMS = frozenset(
     "tools tool_choice thinking service_tier container mcp_servers context_management "
     "output_format output_config inference_geo cache_control betas".split()
 )
+# output_config.effort levels each model takes (effort docs 2025-11 .. 2026; the per-model
+# lists for Opus 4.7+ / Sonnet 5 are UNCONFIRMED and follow the SDK's EffortLevel literal).
+EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
+MODEL_EFFORTS = {
+    "claude-opus-4-5": ("high", "low", "medium"),
+    "claude-opus-4-6": ("high", "low", "max", "medium"),
+    "claude-sonnet-4-6": ("high", "low", "max", "medium"),
+}
+# usage.inference_geo: "not_available" for models before the 2026 geo routing, "global" after
+# (real bodies: claude-sonnet-4-5 vs claude-sonnet-4-6 / claude-sonnet-5, pydantic-ai, 2026).
+GEO_BEFORE_2026 = ("claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-5")
 DEFAULT_RPM = 4_000
 DEFAULT_TOKENS = 2_000_000
 # Fault statuses -> (error.type, message); types from Anthropic's errors page (2026).
@@ -130,18 +141,19 @@ class AnthropicWire:
                               f"version such as {VERSIONS[0]}")
 
     def error_reply(self, err: ApiError, call: Call) -> Reply:
-        body = {"type": "error", "error": {"type": err.type or "invalid_request_error",
-                                           "message": err.message},
-                "request_id": call.request_id}
+        inner = {"type": err.type or "invalid_request_error", "message": err.message}
+        if err.edge:  # the edge's 413 has no top-level type and no request_id (real body, 2025)
+            return Reply({"error": inner}, status=err.status, headers=err.headers)
+        body = {"type": "error", "error": inner, "request_id": call.request_id}
         return Reply(body, status=err.status, headers=err.headers)
 
     def bad_json(self, call: Call, reason: str) -> ApiError:
         return _invalid(f"The request body is not valid JSON: {reason}")  # wording UNCONFIRMED
 
     def too_large(self, call: Call, limit: int) -> ApiError:
-        # Cloudflare answers before the API does (errors page); message wording UNCONFIRMED.
-        return _error(413, f"Request exceeds the maximum allowed number of bytes ({limit} bytes).",
-                      "request_too_large")
+        # The edge answers before the API does (errors page), in its own bare shape (real 413
+        # quoted in anthropics/claude-code#8184, 2025).
+        return ApiError(413, "Request exceeds the maximum size", type="request_too_large", edge=True)
 
     def no_route(self, call: Call) -> ApiError:
         return _error(404, "Not Found", "not_found_error")
@@ -242,6 +254,7 @@ class AnthropicWire:
         if need_max_tokens and body["max_tokens"] > model.max_output_tokens:
             raise _invalid(f"max_tokens: {body['max_tokens']} > {model.max_output_tokens}, which is the "
                            f"maximum allowed number of output tokens for {model.id}")
+        _check_output_config(body.get("output_config"), model.id)
         system = self._system(body.get("system"))
         messages = body["messages"]
         if not isinstance(messages, list):
@@ -462,10 +475,12 @@ class AnthropicWire:
         usage_body = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
                       "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
                       "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-                      "service_tier": "standard"}
-        message = {"id": mid, "type": "message", "role": "assistant", "model": call.model,
+                      "service_tier": "standard",
+                      "inference_geo": "not_available" if model.id in GEO_BEFORE_2026 else "global"}
+        message = {"id": mid, "type": "message", "role": "assistant",
+                   "model": served_models.response_model(call.model),
                    "content": [{"type": "text", "text": answer}], "stop_reason": stop_reason,
-                   "stop_sequence": stop_sequence, "usage": usage_body}
+                   "stop_sequence": stop_sequence, "stop_details": None, "usage": usage_body}
         if body.get("stream"):
             return Reply(stream=_stream_events(message), media_type="text/event-stream")
         return Reply(message)
@@ -568,7 +583,7 @@ def _page(call: Call, items: list[dict]) -> dict:
 def _stream_events(message: dict):
     """Anthropic's named SSE events, with a ping after the first content block starts."""
     start = {**message, "content": [], "stop_reason": None, "stop_sequence": None,
-             "usage": {**message["usage"], "output_tokens": 1}}
+             "stop_details": None, "usage": {**message["usage"], "output_tokens": 1}}
     yield sse({"type": "message_start", "message": start}, "message_start")
     yield sse({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
               "content_block_start")
@@ -577,10 +592,30 @@ def _stream_events(message: dict):
         yield sse({"type": "content_block_delta", "index": 0,
                    "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
     yield sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
+    # message_delta.usage is cumulative and repeats the input and cache counts (SDK
+    # MessageDeltaUsage; real streams 2026), but not cache_creation, service_tier or inference_geo.
+    usage = message["usage"]
     yield sse({"type": "message_delta",
-               "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]},
-               "usage": {"output_tokens": message["usage"]["output_tokens"]}}, "message_delta")
+               "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"],
+                         "stop_details": None},
+               "usage": {k: usage[k] for k in ("input_tokens", "cache_creation_input_tokens",
+                                               "cache_read_input_tokens", "output_tokens")}},
+              "message_delta")
     yield sse({"type": "message_stop"}, "message_stop")
+
+
+def _check_output_config(config: Any, model_id: str) -> None:
+    """``output_config.effort``: one of the five levels, and one the model supports."""
+    if not isinstance(config, dict) or config.get("effort") is None:
+        return
+    effort = config["effort"]
+    if effort not in EFFORT_LEVELS:
+        raise _invalid(f"output_config.effort: Input should be {_or_list(EFFORT_LEVELS)}")
+    supported = MODEL_EFFORTS.get(model_id)
+    if supported is not None and effort not in supported:
+        # Real 400 for claude-opus-4-6 + "xhigh" (pydantic-ai cassette, 2026).
+        raise _invalid(f"This model does not support effort level '{effort}'. Supported levels: "
+                       f"{', '.join(sorted(supported))}.")
 
 
 def _output_schema(body: dict) -> dict | None:

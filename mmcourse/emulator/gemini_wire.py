@@ -327,8 +327,13 @@ class GeminiWire:
         try:
             return served_models.resolve(NAME, call.model)
         except served_models.ModelNotFound:
+            # The real text names the method, and generateContent's (2025-2026) says
+            # "ModelService.ListModels" where countTokens' says "ListModels" (real bodies:
+            # pydantic-ai cassettes; google-genai issues quoting both).
+            method = call.params.get("method") or "generateContent"
+            lister = "ListModels" if method == "countTokens" else "ModelService.ListModels"
             raise _error(404, f"models/{call.model} is not found for API version {call.params['version']}, "
-                         "or is not supported for generateContent. Call ListModels to see the list "
+                         f"or is not supported for {method}. Call {lister} to see the list "
                          "of available models and their supported methods.") from None
 
     def model_method(self, call: Call) -> Reply:
@@ -363,11 +368,10 @@ class GeminiWire:
         count = call.state.next_count(call.scope)
         response_id = stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
         candidates = int(config.get("candidate_count") or 1)
-        usage_meta = {"promptTokenCount": usage.input_tokens, "candidatesTokenCount": usage.output_tokens * candidates,
-                      "totalTokenCount": usage.input_tokens + usage.output_tokens * candidates,
-                      "promptTokensDetails": _details(usage)}
+        thoughts = thought_tokens(model.id, config, usage.output_tokens)
+        usage_meta = usage_metadata(usage.input_tokens, usage.output_tokens * candidates, thoughts, _details(usage))
         if method == "streamGenerateContent":
-            chunks = _stream_bodies(answer, finish, usage_meta, model.id, response_id)
+            chunks = _stream_bodies(answer, finish, usage, thoughts, model.id, response_id)
             if call.query.get("alt") == "sse":
                 return Reply(stream=(sse(c) for c in chunks), media_type="text/event-stream")
             return Reply(stream=_json_array(chunks), media_type="application/json")
@@ -703,16 +707,60 @@ def _details(usage) -> list[dict]:
             for name, count in usage.input_by_modality.items() if count or name == "TEXT"]
 
 
-def _stream_bodies(answer: str, finish: str, usage_meta: dict, model: str, response_id: str) -> list[dict]:
-    """Gemini stream chunks: text deltas; the last one carries finishReason and usageMetadata."""
+# Models that think by default (Gemini thinking docs: 2.5 Pro/Flash and 3.x think unless
+# thinkingBudget is 0, which 2.5 Pro refuses; 2.5 Flash-Lite does not think by default).
+THINKS_BY_DEFAULT = ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-3")
+NO_THINKING_BY_DEFAULT = ("gemini-2.5-flash-lite",)
+
+
+def thought_tokens(model_id: str, config: dict, output_tokens: int) -> int:
+    """Thinking tokens to report: 0 for non-thinking models or ``thinkingBudget: 0``.
+
+    No model thinks here, so the count is a stand-in (a fixed 24 plus twice the answer's tokens,
+    capped by the budget) that keeps ``totalTokenCount`` = prompt + candidates + thoughts, as
+    the real API reports it.
+    """
+    thinking = config.get("thinking_config") or {}
+    budget = thinking.get("thinking_budget")
+    thinks = model_id.startswith(THINKS_BY_DEFAULT) and not model_id.startswith(NO_THINKING_BY_DEFAULT)
+    if budget is not None:
+        thinks = int(budget) != 0 or model_id.startswith("gemini-2.5-pro")
+    if not thinks:
+        return 0
+    count = 24 + 2 * output_tokens
+    return min(count, int(budget)) if budget is not None and int(budget) > 0 else count
+
+
+def usage_metadata(prompt: int, candidates: int, thoughts: int, details: list[dict]) -> dict:
+    """``usageMetadata`` as 2026 responses carry it (totalTokenCount includes the thoughts)."""
+    meta = {"promptTokenCount": prompt, "candidatesTokenCount": candidates,
+            "totalTokenCount": prompt + candidates + thoughts, "promptTokensDetails": details}
+    if thoughts:
+        meta["thoughtsTokenCount"] = thoughts
+    meta["serviceTier"] = "standard"  # 2026 responses name the tier (absent in 2025 ones)
+    return meta
+
+
+def _stream_bodies(answer: str, finish: str, usage, thoughts: int, model: str, response_id: str) -> list[dict]:
+    """Gemini stream chunks: every one carries the running usageMetadata, the last finishReason.
+
+    ``candidatesTokenCount`` grows chunk by chunk; prompt and thought counts are there from the
+    first (real alt=sse recordings, gemini-2.5-flash, 2026-07).
+    """
+    from mmcourse.emulator.generate import text_tokens
+
     pieces = word_chunks(answer) or [""]
-    bodies = []
+    bodies, sent = [], ""
     for k, piece in enumerate(pieces):
+        sent += piece
+        last = k == len(pieces) - 1
         candidate: dict = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
-        body: dict = {"candidates": [candidate], "modelVersion": model, "responseId": response_id}
-        if k == len(pieces) - 1:
+        so_far = usage.output_tokens if last else min(usage.output_tokens, max(1, text_tokens(sent)))
+        body: dict = {"candidates": [candidate],
+                      "usageMetadata": usage_metadata(usage.input_tokens, so_far, thoughts, _details(usage)),
+                      "modelVersion": model, "responseId": response_id}
+        if last:
             candidate["finishReason"] = finish
-            body["usageMetadata"] = usage_meta
         bodies.append(body)
     return bodies
 

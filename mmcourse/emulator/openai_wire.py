@@ -286,6 +286,10 @@ class OpenAIWire:
             raise _error(400, "Invalid 'messages': empty array. Expected an array with minimum "
                          "length 1, but got an empty array instead.", "messages", "empty_array")
         model = self._model(call.model)
+        if body.get("web_search_options") is not None:
+            # Only the search models take it (gpt-4o-search-preview ...), none of which the
+            # course serves (real 400 recorded in pydantic-ai's cassettes, 2025).
+            raise _error(400, "Web search options not supported with this model.", "web_search_options")
         options = _options(body, model)
         gathered = self._gather(call, messages, model)
         call.media = gathered["media"]
@@ -299,12 +303,13 @@ class OpenAIWire:
         )
         answer, cut = truncate_to_tokens(answer, options["max_tokens"])
         usage = usage_for(NAME, model.id, gathered["texts"], gathered["media"], answer)
+        wire_model = served_models.response_model(call.model)
         count = call.state.next_count(call.scope)
         cid = "chatcmpl-" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=29)
         finish = "length" if cut else "stop"
-        usage_body = _usage(usage)
+        usage_body = _usage(usage, audio_model="audio" in model.modalities)
         if options["stream"]:
-            return Reply(stream=_stream_chunks(cid, call.model, answer, finish, usage_body, options),
+            return Reply(stream=_stream_chunks(cid, wire_model, answer, finish, usage_body, options),
                          media_type="text/event-stream")
         choices = [
             {"index": i, "message": {"role": "assistant", "content": answer, "refusal": None,
@@ -317,7 +322,7 @@ class OpenAIWire:
             usage_body["total_tokens"] = usage_body["prompt_tokens"] + usage_body["completion_tokens"]
         return Reply({
             "id": cid, "object": "chat.completion", "created": int(time.time()),
-            "model": call.model, "choices": choices, "usage": usage_body,
+            "model": wire_model, "choices": choices, "usage": usage_body,
             "service_tier": "default", "system_fingerprint": "fp_mmcourse",
         })
 
@@ -455,9 +460,11 @@ class OpenAIWire:
         if spec["format"] not in ("wav", "mp3"):
             raise _invalid_value(_path(*where, "input_audio", "format"), spec["format"], ("wav", "mp3"))
         if "audio" not in model.modalities:
-            # Same wording as the image case (audio wording UNCONFIRMED).
-            raise _error(400, "Invalid content type. input_audio is only supported by certain models.",
-                         _path(*where, "type"))
+            # The 2026 wording names the message, not the part (real 400 for gpt-5-mini recorded
+            # in pydantic-ai's cassettes, 2026).
+            message = f"messages[{where[1]}]"
+            raise _error(400, f"Invalid '{message}'. Content blocks are expected to be either text or "
+                         "image_url type.", message, "invalid_value")
         data = decode_std_base64(spec["data"]) if isinstance(spec["data"], str) else None
         if not data:
             raise _error(400, f"Invalid value for '{_path(*where, 'input_audio', 'data')}': expected raw "
@@ -671,8 +678,9 @@ def _options(body: dict, model) -> dict:
             "json_schema": json_schema}
 
 
-def _usage(usage) -> dict:
-    return {
+def _usage(usage, *, audio_model: bool = False) -> dict:
+    """Chat usage; audio models also split prompt and completion by modality (real bodies, 2025)."""
+    body = {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.input_tokens + usage.output_tokens,
@@ -681,6 +689,11 @@ def _usage(usage) -> dict:
         "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
                                       "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
     }
+    if audio_model:
+        body["prompt_tokens_details"].update(text_tokens=usage.input_by_modality.get("TEXT", 0),
+                                             image_tokens=usage.input_by_modality.get("IMAGE", 0))
+        body["completion_tokens_details"]["text_tokens"] = usage.output_tokens
+    return body
 
 
 def _stream_chunks(cid: str, model: str, answer: str, finish: str, usage: dict, options: dict):
