@@ -13,10 +13,12 @@ import re
 import time
 from typing import Any
 
+from mmcourse.emulator import anthropic_tools
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import StoredFile, StoreFull
+from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
     BadJson,
@@ -459,8 +461,22 @@ class AnthropicWire:
         found = self._validate(call, body, need_max_tokens=True)
         call.media = found["media"]
         model = found["model"]
-        answer = compose(found["prompt"], found["media"], system=found["system"] or None,
-                         provider=NAME, model=model.id, json_schema=_output_schema(body))
+        tooling = anthropic_tools.read(body)
+        system = found["system"] or None
+        calls = choose_tool_calls(found["prompt"], found["media"], tooling.tools, tooling.choice,
+                                  system=system, provider=NAME, model=model.id,
+                                  answered_calls=len(tooling.results), parallel=tooling.parallel)
+        count = call.state.next_count(call.scope)
+        mid = "msg_01" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
+        if calls:
+            return self._tool_use(call, body, found, calls, mid)
+        if tooling.results:
+            answer = answer_after_results(tooling.prompt or found["prompt"], found["media"], tooling.results,
+                                          system=system, provider=NAME, model=model.id,
+                                          json_schema=_output_schema(body))
+        else:
+            answer = compose(found["prompt"], found["media"], system=system,
+                             provider=NAME, model=model.id, json_schema=_output_schema(body))
         stop_reason, stop_sequence = "end_turn", None
         for stop in body.get("stop_sequences") or []:
             if stop and stop in answer:
@@ -470,20 +486,33 @@ class AnthropicWire:
         if cut:
             stop_reason, stop_sequence = "max_tokens", None
         usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
-        count = call.state.next_count(call.scope)
-        mid = "msg_01" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
+        message = self._message(call, mid, model, [{"type": "text", "text": answer}], stop_reason,
+                                stop_sequence, usage)
+        if body.get("stream"):
+            return Reply(stream=_stream_events(message), media_type="text/event-stream")
+        return Reply(message)
+
+    def _tool_use(self, call: Call, body: dict, found: dict, calls: list, mid: str) -> Reply:
+        """An answer that calls tools: ``tool_use`` blocks and ``stop_reason: "tool_use"``."""
+        usage = usage_for(NAME, found["model"].id, found["texts"], found["media"],
+                          anthropic_tools.output_text(calls))
+        message = self._message(call, mid, found["model"], anthropic_tools.blocks(calls, mid), "tool_use",
+                                None, usage)
+        if body.get("stream"):
+            return Reply(stream=_stream_events(message), media_type="text/event-stream")
+        return Reply(message)
+
+    @staticmethod
+    def _message(call: Call, mid: str, model, content: list, stop_reason: str, stop_sequence, usage) -> dict:
         usage_body = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
                       "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
                       "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
                       "service_tier": "standard",
                       "inference_geo": "not_available" if model.id in GEO_BEFORE_2026 else "global"}
-        message = {"id": mid, "type": "message", "role": "assistant",
-                   "model": served_models.response_model(call.model),
-                   "content": [{"type": "text", "text": answer}], "stop_reason": stop_reason,
-                   "stop_sequence": stop_sequence, "stop_details": None, "usage": usage_body}
-        if body.get("stream"):
-            return Reply(stream=_stream_events(message), media_type="text/event-stream")
-        return Reply(message)
+        return {"id": mid, "type": "message", "role": "assistant",
+                "model": served_models.response_model(call.model), "content": content,
+                "stop_reason": stop_reason, "stop_sequence": stop_sequence, "stop_details": None,
+                "usage": usage_body}
 
     def count_tokens(self, call: Call) -> Reply:
         body = self._json_body(call)
@@ -585,13 +614,13 @@ def _stream_events(message: dict):
     start = {**message, "content": [], "stop_reason": None, "stop_sequence": None,
              "stop_details": None, "usage": {**message["usage"], "output_tokens": 1}}
     yield sse({"type": "message_start", "message": start}, "message_start")
-    yield sse({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-              "content_block_start")
-    yield sse({"type": "ping"}, "ping")
-    for piece in word_chunks(message["content"][0]["text"]):
-        yield sse({"type": "content_block_delta", "index": 0,
-                   "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
-    yield sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
+    for index, block in enumerate(message["content"]):
+        events = (anthropic_tools.stream_block(index, block) if block["type"] == "tool_use"
+                  else _text_block_events(index, block["text"]))
+        for k, event in enumerate(events):
+            yield event
+            if index == 0 and k == 0:
+                yield sse({"type": "ping"}, "ping")
     # message_delta.usage is cumulative and repeats the input and cache counts (SDK
     # MessageDeltaUsage; real streams 2026), but not cache_creation, service_tier or inference_geo.
     usage = message["usage"]
@@ -616,6 +645,15 @@ def _check_output_config(config: Any, model_id: str) -> None:
         # Real 400 for claude-opus-4-6 + "xhigh" (pydantic-ai cassette, 2026).
         raise _invalid(f"This model does not support effort level '{effort}'. Supported levels: "
                        f"{', '.join(sorted(supported))}.")
+
+
+def _text_block_events(index: int, text: str):
+    yield sse({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
+              "content_block_start")
+    for piece in word_chunks(text):
+        yield sse({"type": "content_block_delta", "index": index,
+                   "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
+    yield sse({"type": "content_block_stop", "index": index}, "content_block_stop")
 
 
 def _output_schema(body: dict) -> dict | None:

@@ -19,10 +19,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from mmcourse.emulator import gemini_tools
 from mmcourse.emulator import models as served_models
+from mmcourse.emulator.gemini_usage import details as _details
+from mmcourse.emulator.gemini_usage import thought_tokens, usage_metadata
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
 from mmcourse.emulator.state import StoredFile, StoreFull, Upload
+from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
     BadJson,
@@ -352,9 +356,23 @@ class GeminiWire:
             usage = usage_for(NAME, model.id, found["texts"], found["media"], "")
             return Reply({"totalTokens": usage.input_tokens, "promptTokensDetails": _details(usage)})
         config = request.get("generation_config") or {}
-        answer = compose(found["prompt"], found["media"], system=found["system"] or None,
-                         provider=NAME, model=model.id, json_mode=found["json_mode"],
-                         json_schema=found["json_schema"])
+        tooling = gemini_tools.read(request)
+        system = found["system"] or None
+        json_args = {"json_mode": found["json_mode"], "json_schema": found["json_schema"]}
+        offered = gemini_tools.allowed(tooling, request.get("tool_config"))
+        calls = choose_tool_calls(found["prompt"], found["media"], offered, tooling.choice, system=system,
+                                  provider=NAME, model=model.id, answered_calls=len(tooling.results),
+                                  parallel=True)
+        count = call.state.next_count(call.scope)
+        response_id = stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
+        if calls:
+            return self._function_calls(call, model, config, found, calls, response_id)
+        if tooling.results:
+            answer = answer_after_results(tooling.prompt or found["prompt"], found["media"], tooling.results,
+                                          system=system, provider=NAME, model=model.id, **json_args)
+        else:
+            answer = compose(found["prompt"], found["media"], system=system, provider=NAME, model=model.id,
+                             **json_args)
         finish = "STOP"
         for stop in config.get("stop_sequences") or []:
             if stop and stop in answer:
@@ -365,8 +383,6 @@ class GeminiWire:
         if cut:
             finish = "MAX_TOKENS"
         usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
-        count = call.state.next_count(call.scope)
-        response_id = stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
         candidates = int(config.get("candidate_count") or 1)
         thoughts = thought_tokens(model.id, config, usage.output_tokens)
         usage_meta = usage_metadata(usage.input_tokens, usage.output_tokens * candidates, thoughts, _details(usage))
@@ -380,6 +396,24 @@ class GeminiWire:
                             "finishReason": finish, "index": i} for i in range(candidates)],
             "usageMetadata": usage_meta, "modelVersion": model.id, "responseId": response_id,
         })
+
+    def _function_calls(self, call: Call, model, config: dict, found: dict, calls: list,
+                        response_id: str) -> Reply:
+        """An answer of ``functionCall`` parts: ``finishReason`` stays STOP (real 2026 responses)."""
+        usage = usage_for(NAME, model.id, found["texts"], found["media"], gemini_tools.output_text(calls))
+        thoughts = thought_tokens(model.id, config, usage.output_tokens)
+        candidate = {"content": {"parts": gemini_tools.parts(calls, response_id, signed=thoughts > 0),
+                                 "role": "model"},
+                     "finishReason": "STOP", "finishMessage": gemini_tools.CALL_FINISH_MESSAGE, "index": 0}
+        body = {"candidates": [candidate],
+                "usageMetadata": usage_metadata(usage.input_tokens, usage.output_tokens, thoughts, _details(usage)),
+                "modelVersion": model.id, "responseId": response_id}
+        if call.params["method"] != "streamGenerateContent":
+            return Reply(body)
+        # Streams carry the calls whole, in one chunk (they are not split into fragments).
+        if call.query.get("alt") == "sse":
+            return Reply(stream=iter([sse(body)]), media_type="text/event-stream")
+        return Reply(stream=_json_array([body]), media_type="application/json")
 
     def _gather(self, call: Call, request: dict, model) -> dict:
         contents = request.get("contents")
@@ -444,6 +478,13 @@ class GeminiWire:
                 media.append(self._inline(part["inline_data"], f"{where}.inline_data", model))
             if part.get("file_data") is not None:
                 media.append(self._file_part(call, part["file_data"], f"{where}.file_data", model))
+            response = part.get("function_response")
+            for k, inner in enumerate(response.get("parts") or [] if isinstance(response, dict) else []):
+                blob = (inner.get("inlineData") or inner.get("inline_data")) if isinstance(inner, dict) else None
+                if isinstance(blob, dict):  # Gemini 3 multimodal function results
+                    media.append(self._inline({"mime_type": blob.get("mimeType") or blob.get("mime_type"),
+                                               "data": blob.get("data")},
+                                              f"{where}.function_response.parts[{k}].inline_data", model))
         return "\n".join(texts)
 
     def _check_mime(self, mime: str | None, where: str, model) -> str:
@@ -700,45 +741,6 @@ def _page(call: Call, items: list, *, default: int, maximum: int) -> tuple[list,
     page = items[start:start + size]
     more = start + size < len(items)
     return page, base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=") if more else None
-
-
-def _details(usage) -> list[dict]:
-    return [{"modality": name, "tokenCount": count}
-            for name, count in usage.input_by_modality.items() if count or name == "TEXT"]
-
-
-# Models that think by default (Gemini thinking docs: 2.5 Pro/Flash and 3.x think unless
-# thinkingBudget is 0, which 2.5 Pro refuses; 2.5 Flash-Lite does not think by default).
-THINKS_BY_DEFAULT = ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-3")
-NO_THINKING_BY_DEFAULT = ("gemini-2.5-flash-lite",)
-
-
-def thought_tokens(model_id: str, config: dict, output_tokens: int) -> int:
-    """Thinking tokens to report: 0 for non-thinking models or ``thinkingBudget: 0``.
-
-    No model thinks here, so the count is a stand-in (a fixed 24 plus twice the answer's tokens,
-    capped by the budget) that keeps ``totalTokenCount`` = prompt + candidates + thoughts, as
-    the real API reports it.
-    """
-    thinking = config.get("thinking_config") or {}
-    budget = thinking.get("thinking_budget")
-    thinks = model_id.startswith(THINKS_BY_DEFAULT) and not model_id.startswith(NO_THINKING_BY_DEFAULT)
-    if budget is not None:
-        thinks = int(budget) != 0 or model_id.startswith("gemini-2.5-pro")
-    if not thinks:
-        return 0
-    count = 24 + 2 * output_tokens
-    return min(count, int(budget)) if budget is not None and int(budget) > 0 else count
-
-
-def usage_metadata(prompt: int, candidates: int, thoughts: int, details: list[dict]) -> dict:
-    """``usageMetadata`` as 2026 responses carry it (totalTokenCount includes the thoughts)."""
-    meta = {"promptTokenCount": prompt, "candidatesTokenCount": candidates,
-            "totalTokenCount": prompt + candidates + thoughts, "promptTokensDetails": details}
-    if thoughts:
-        meta["thoughtsTokenCount"] = thoughts
-    meta["serviceTier"] = "standard"  # 2026 responses name the tier (absent in 2025 ones)
-    return meta
 
 
 def _stream_bodies(answer: str, finish: str, usage, thoughts: int, model: str, response_id: str) -> list[dict]:

@@ -14,9 +14,11 @@ import time
 from typing import Any
 
 from mmcourse.emulator import models as served_models
+from mmcourse.emulator import openai_tools
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import StoredFile, StoreFull
+from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
     BadJson,
@@ -296,27 +298,37 @@ class OpenAIWire:
         if options["json_mode"] == "json_object" and "json" not in gathered["all_text"].lower():
             raise _error(400, "'messages' must contain the word 'json' in some form, to use "
                          "'response_format' of type 'json_object'.", "messages")
-        answer = compose(
-            gathered["prompt"], gathered["media"], system=gathered["system"] or None,
-            provider=NAME, model=model.id, json_mode=bool(options["json_mode"]),
-            json_schema=options["json_schema"],
-        )
-        answer, cut = truncate_to_tokens(answer, options["max_tokens"])
+        tooling = openai_tools.read(body, messages)
+        system = gathered["system"] or None
+        calls = choose_tool_calls(gathered["prompt"], gathered["media"], tooling.tools, tooling.choice,
+                                  system=system, provider=NAME, model=model.id,
+                                  answered_calls=len(tooling.results), parallel=tooling.parallel)
+        json_args = {"json_mode": bool(options["json_mode"]), "json_schema": options["json_schema"]}
+        if calls:
+            answer = openai_tools.output_text(calls)
+        elif tooling.results:
+            answer = answer_after_results(tooling.prompt or gathered["prompt"], gathered["media"],
+                                          tooling.results, system=system, provider=NAME, model=model.id,
+                                          **json_args)
+        else:
+            answer = compose(gathered["prompt"], gathered["media"], system=system, provider=NAME,
+                             model=model.id, **json_args)
+        answer, cut = truncate_to_tokens(answer, None if calls else options["max_tokens"])
         usage = usage_for(NAME, model.id, gathered["texts"], gathered["media"], answer)
         wire_model = served_models.response_model(call.model)
         count = call.state.next_count(call.scope)
         cid = "chatcmpl-" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=29)
-        finish = "length" if cut else "stop"
+        finish = "tool_calls" if calls else "length" if cut else "stop"
         usage_body = _usage(usage, audio_model="audio" in model.modalities)
+        ids = openai_tools.call_ids(calls, cid)
         if options["stream"]:
-            return Reply(stream=_stream_chunks(cid, wire_model, answer, finish, usage_body, options),
+            deltas = openai_tools.stream_deltas(calls, ids) if calls else None
+            return Reply(stream=_stream_chunks(cid, wire_model, answer, finish, usage_body, options, deltas),
                          media_type="text/event-stream")
-        choices = [
-            {"index": i, "message": {"role": "assistant", "content": answer, "refusal": None,
-                                     "annotations": []},
-             "logprobs": None, "finish_reason": finish}
-            for i in range(options["n"])
-        ]
+        reply = (openai_tools.message(calls, ids) if calls else
+                 {"role": "assistant", "content": answer, "refusal": None, "annotations": []})
+        choices = [{"index": i, "message": reply, "logprobs": None, "finish_reason": finish}
+                   for i in range(options["n"])]
         if options["n"] > 1:
             usage_body["completion_tokens"] *= options["n"]
             usage_body["total_tokens"] = usage_body["prompt_tokens"] + usage_body["completion_tokens"]
@@ -696,8 +708,9 @@ def _usage(usage, *, audio_model: bool = False) -> dict:
     return body
 
 
-def _stream_chunks(cid: str, model: str, answer: str, finish: str, usage: dict, options: dict):
-    """OpenAI SSE: role delta, content deltas, finish chunk, optional usage chunk, [DONE]."""
+def _stream_chunks(cid: str, model: str, answer: str, finish: str, usage: dict, options: dict,
+                   tool_deltas: list[dict] | None = None):
+    """OpenAI SSE: role delta, content (or tool-call) deltas, finish chunk, usage chunk, [DONE]."""
     include_usage = bool(options["stream_options"].get("include_usage"))
     obfuscate = options["stream_options"].get("include_obfuscation", True) is not False
     created = int(time.time())
@@ -713,6 +726,11 @@ def _stream_chunks(cid: str, model: str, answer: str, finish: str, usage: dict, 
         return sse(body)
 
     for index in range(options["n"]):
+        if tool_deltas:
+            for delta in tool_deltas:
+                yield chunk([{"index": index, "delta": delta, "logprobs": None, "finish_reason": None}])
+            yield chunk([{"index": index, "delta": {}, "logprobs": None, "finish_reason": finish}])
+            continue
         yield chunk([{"index": index, "delta": {"role": "assistant", "content": "", "refusal": None},
                       "logprobs": None, "finish_reason": None}])
         for piece in word_chunks(answer):
