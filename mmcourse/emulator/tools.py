@@ -199,29 +199,39 @@ def answer_after_results(
 ) -> str:
     """The answer of a turn that follows tool results: it is built from what they returned.
 
-    Media (sent in the request or inside a result) go to the answer engine with the user's
-    question; a JSON answer takes its values from JSON results (``{"city": "Mexico City"}``
-    fills a ``city`` key); otherwise the results are reported as they came back.
+    A JSON answer takes its values from JSON results (``{"city": "Mexico City"}`` fills a
+    ``city`` key), or from the media when there are any; prose reports the results as they came
+    back, followed by the answer engine's reply about the media (sent in the request or inside
+    a result) when there are some.
     """
     from mmcourse.emulator.generate import compose
 
-    carried = [m for r in results for m in r.media]
-    if media or carried:
-        context = "\n".join(r.text for r in results if r.text)
-        return compose(f"{prompt}\n{context}".strip(), [*media, *carried], system=system,
-                       provider=provider, model=model, json_mode=json_mode, json_schema=json_schema)
+    media = [*media, *(m for r in results for m in r.media)]
+    # The results' own text stays out of the engine's prompt: a JSON result would read as a
+    # JSON skeleton to fill.
     if json_mode or json_schema is not None:
-        values: dict = {}
-        for result in results:
-            try:
-                value = json.loads(result.text)
-            except ValueError:
-                value = result.text
-            if isinstance(value, dict):
-                values.update(value)
-            elif result.name:
-                values[result.name] = value
-        keys = list((json_schema or {}).get("properties") or values)
-        lowered = {k.lower(): v for k, v in values.items()}
-        return json.dumps({k: values.get(k, lowered.get(k.lower())) for k in keys}, ensure_ascii=False)
-    return answer_from_results(results)
+        if media:
+            return compose(prompt, media, system=system, provider=provider, model=model,
+                           json_mode=json_mode, json_schema=json_schema)
+        return _json_from_results(results, json_schema)
+    report = answer_from_results(results)
+    if not media:
+        return report
+    about = compose(prompt, media, system=system, provider=provider, model=model)
+    return f"{report}\n\n{about}"
+
+
+def _json_from_results(results: list[ToolResult], json_schema: dict | None) -> str:
+    values: dict = {}
+    for result in results:
+        try:
+            value = json.loads(result.text)
+        except ValueError:
+            value = result.text
+        if isinstance(value, dict):
+            values.update(value)
+        elif result.name:
+            values[result.name] = value
+    keys = list((json_schema or {}).get("properties") or values)
+    lowered = {k.lower(): v for k, v in values.items()}
+    return json.dumps({k: values.get(k, lowered.get(k.lower())) for k in keys}, ensure_ascii=False)
