@@ -33,18 +33,18 @@ from mmcourse.emulator.wire import (
     stable_token,
     word_chunks,
 )
+from mmcourse.providers import anthropic as anthropic_provider
 
 NAME = "anthropic"
-BODY_LIMIT = 32 * 1024 * 1024  # Messages API request limit (Anthropic errors page)
+FACTS = anthropic_provider.WIRE_FACTS  # limits and allow-lists shared with the client
+BODY_LIMIT = FACTS.max_request_bytes  # Messages API request limit (Anthropic errors page)
 UPLOAD_LIMIT = 128 * 1024 * 1024  # real: 500 MB per file; emulator memory cap
 VERSIONS = ("2023-06-01",)
 FILES_BETA = "files-api-2025-04-14"  # sent by 2025-2026 SDKs; no longer required
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-# 2026 vision docs: 10 MB per image measured on the base64 string, 8000 px per side, 2000 px
-# when a request has more than 20 images, 100 images (200k-context models) or 600 (others).
-MAX_IMAGE_BASE64 = 10 * 1024 * 1024
-MAX_PIXELS, MAX_PIXELS_MANY, MANY_IMAGES = 8000, 2000, 20
-MAX_PDF_PAGES = 100  # per request when the context window is under 1M tokens (PDF docs, 2026)
+IMAGE_TYPES = FACTS.image_mimes
+MAX_IMAGE_BASE64 = FACTS.max_image_b64_bytes
+MAX_PIXELS, MAX_PIXELS_MANY, MANY_IMAGES = FACTS.max_image_edge, FACTS.max_image_edge_many, FACTS.many_images
+MAX_PDF_PAGES = FACTS.max_pdf_pages
 # Content-block tags the Messages API accepts (as listed in its own error message, 2026-01).
 BLOCK_TAGS = ("document", "image", "redacted_thinking", "search_result", "server_tool_use",
               "text", "thinking", "tool_result", "tool_use", "web_search_tool_result")
@@ -441,7 +441,7 @@ class AnthropicWire:
 
     def _check_media(self, model, media: list[Media]) -> None:
         images = [m for m in media if m.kind == "image"]
-        max_images = 100 if model.context_window <= 200_000 else 600
+        max_images = FACTS.max_images if model.context_window <= 200_000 else FACTS.max_images_long_context
         if len(images) > max_images:  # wording UNCONFIRMED; limits from the 2026 vision docs
             raise _invalid(f"messages: Too many images in request: {len(images)} > {max_images}, the "
                            f"maximum for {model.id}.")

@@ -40,24 +40,16 @@ from mmcourse.emulator.wire import (
     stable_token,
     word_chunks,
 )
+from mmcourse.providers import gemini as gemini_provider
 
 NAME = "gemini"
-# 2026-01-12: inline request payloads up to 100 MB (Gemini API blog, Jan 2026).
-BODY_LIMIT = 100 * 1024 * 1024
+FACTS = gemini_provider.WIRE_FACTS  # limits and allow-lists shared with the client
+BODY_LIMIT = FACTS.max_request_bytes  # 100 MB inline since 2026-01-12 (Gemini API blog)
 CHUNK_LIMIT = 64 * 1024 * 1024  # one resumable-upload request (the SDK sends 8 MiB chunks)
 FILE_TTL = 48 * 3600  # uploaded files are kept 48 hours (File API docs)
 TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta."
-# MIME types generateContent accepts inline or via fileData (Gemini image/audio/video/document
-# docs). ``image/jpg`` is deliberately absent: the real API rejects it. The x-/mpeg aliases are
-# what Python's mimetypes (and so the SDK) produce for .wav, .mp3 and .mov files.
-SUPPORTED_MIME = frozenset("""
-image/png image/jpeg image/webp image/heic image/heif
-audio/wav audio/x-wav audio/wave audio/mp3 audio/mpeg audio/aiff audio/x-aiff audio/aac audio/ogg audio/flac
-video/mp4 video/mpeg video/mov video/quicktime video/avi video/x-msvideo video/x-flv video/mpg
-video/webm video/wmv video/x-ms-wmv video/3gpp
-application/pdf text/plain text/html text/css text/md text/markdown text/csv text/xml text/rtf
-text/javascript application/x-javascript text/x-python application/x-python
-""".split())
+# MIME types generateContent accepts inline or via fileData: the provider's allow-lists.
+SUPPORTED_MIME = frozenset(FACTS.image_mimes + FACTS.audio_mimes + FACTS.video_mimes + FACTS.document_mimes)
 # Commands an upload URL accepts (the resumable protocol; "start" only opens a session).
 UPLOAD_COMMANDS = frozenset(frozenset(c) for c in (
     {"upload"}, {"upload", "finalize"}, {"finalize"}, {"query"}, {"cancel"}))

@@ -34,14 +34,17 @@ from mmcourse.emulator.wire import (
     stable_token,
     word_chunks,
 )
+from mmcourse.providers import openai as openai_provider
 
 NAME = "openai"
 # The real limit is 512 MB per request (OpenAI vision guide, 2026); the emulator stops at 64 MB
 # so a runaway request cannot exhaust memory, answering with OpenAI's own error shape.
 BODY_LIMIT = 64 * 1024 * 1024
 UPLOAD_LIMIT = 128 * 1024 * 1024  # real: 512 MB per file; emulator memory cap
-MAX_IMAGES = 1500  # images per request (OpenAI vision guide, 2026)
-IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
+FACTS = openai_provider.WIRE_FACTS  # limits and allow-lists shared with the client
+MAX_IMAGES = FACTS.max_images
+IMAGE_FORMATS = {mime: mime.split("/", 1)[1] for mime in FACTS.image_mimes}
+AUDIO_FORMATS = tuple(FACTS.audio_formats.values())
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 # Content-part types each role may send (CreateChatCompletionRequest message schemas).
 PART_TYPES = {
@@ -469,8 +472,8 @@ class OpenAIWire:
         for key in ("data", "format"):
             if key not in spec:
                 raise _missing(_path(*where, "input_audio", key))
-        if spec["format"] not in ("wav", "mp3"):
-            raise _invalid_value(_path(*where, "input_audio", "format"), spec["format"], ("wav", "mp3"))
+        if spec["format"] not in AUDIO_FORMATS:
+            raise _invalid_value(_path(*where, "input_audio", "format"), spec["format"], AUDIO_FORMATS)
         if "audio" not in model.modalities:
             # The 2026 wording names the message, not the part (real 400 for gpt-5-mini recorded
             # in pydantic-ai's cassettes, 2026).
