@@ -17,6 +17,7 @@ from ..encoding import (
     to_base64,
 )
 from ..providers.base import Answer, APIError, LiveCallError, Media
+from ..retry import RetryPolicy
 from .attempts import (
     Attempt,
     BudgetError,
@@ -84,7 +85,7 @@ class Router:
 
     ``configs`` maps provider -> ProviderConfig (default: what ``mmcourse.setup()`` resolves).
     ``retries`` is the number of retries per route before falling back; waits honour the
-    server's ``retry-after`` / ``RetryInfo`` up to ``client.MAX_RETRY_DELAY`` seconds (a longer
+    server's ``retry-after`` / ``RetryInfo`` up to ``mmcourse.retry.MAX_SERVER_DELAY`` seconds (a longer
     requested wait means "not soon": the router falls back at once instead of sleeping).
     """
 
@@ -248,19 +249,14 @@ class Router:
         with self._lock:
             self.attempts.append(attempt)
 
+    @property
+    def retry(self) -> RetryPolicy:
+        """mmcourse.retry's policy; a delay longer than its cap falls back to the next route."""
+        return RetryPolicy(retries=self.retries, long_delay="give_up")
+
     def _wait(self, error: Exception, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None to fall back now."""
-        if attempt >= self.retries:
-            return None
-        if isinstance(error, APIError):
-            if not error.retryable:
-                return None
-            # Like the official SDKs, honour a server delay only when 0 < delay <= the cap.
-            if error.retry_after is not None and error.retry_after > 0:
-                if error.retry_after > clientmod.MAX_RETRY_DELAY:
-                    return None  # "come back in an hour": another provider is the better bet
-                return error.retry_after
-        return clientmod.backoff_delay(attempt, rng=self.rng)
+        return self.retry.delay(error, attempt, self.rng)
 
     def _call(
         self, route: Route, step: str, model: str, provider: str, prompt: str,
