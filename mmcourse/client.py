@@ -30,10 +30,9 @@ from .providers.base import (
     Text,
     redact_url,
 )
-from .retry import MAX_SERVER_DELAY, RetryPolicy
+from .retry import RetryPolicy
 
 DEFAULT_TIMEOUT = (5.0, 120.0)  # (connect, read) seconds; the SDKs use 5 s to connect
-MAX_RETRY_DELAY = MAX_SERVER_DELAY  # kept for callers that read it here
 
 FileLike = str | Path | bytes | EncodedFile | Media | FileRef
 
