@@ -188,10 +188,8 @@ class Client:
             for event, data in iter_sse(lines):
                 if data == "[DONE]":  # OpenAI's terminator; Anthropic and Gemini just end
                     return
-                payload = jsonlib.loads(data)
-                if "error" in payload and request.provider in ("openai", "local"):
-                    raise module.parse_error(200, {}, payload)
-                text = module.stream_delta(event, payload)
+                # Each provider's stream_delta raises the in-stream errors of its own format.
+                text = module.stream_delta(event, jsonlib.loads(data))
                 if text:
                     yield text
 

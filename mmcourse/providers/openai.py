@@ -127,7 +127,13 @@ def parse_error(status: int, headers: dict[str, str], body: Any) -> APIError:
 
 
 def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
-    """The text in one ``chat.completion.chunk`` (None for role, finish and usage chunks)."""
+    """The text in one ``chat.completion.chunk`` (None for role, finish and usage chunks).
+
+    A failure after the stream started arrives as a ``data:`` line holding ``{"error": ...}``
+    with HTTP status 200 already sent: raise it as the APIError it is.
+    """
+    if "error" in data:
+        raise parse_error(200, {}, data)
     choices = data.get("choices") or []
     if not choices:
         return None
