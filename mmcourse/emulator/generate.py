@@ -111,10 +111,13 @@ def media_tokens(provider: str, model: str, media: Media) -> tuple[str, int]:
 
 
 def usage_for(provider: str, model: str, texts: list[str], media: list[Media], answer: str) -> Usage:
-    """Token usage of a request: its text parts, its media, and the answer."""
+    """Token usage of a request: its text parts (one per message) with the provider's framing,
+    its media, and the answer."""
+    from mmcourse.tokens import framing_tokens
+
     usage = Usage()
     text = "\n".join(t for t in texts if t)
-    usage.input_by_modality["TEXT"] = text_tokens(text)
+    usage.input_by_modality["TEXT"] = text_tokens(text) + framing_tokens(provider, len(texts))
     for item in media:
         name, count = media_tokens(provider, model, item)
         usage.input_by_modality[name] = usage.input_by_modality.get(name, 0) + int(count)
