@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from mmcourse.emulator import anthropic_wire, gemini_wire, openai_wire
+from mmcourse.emulator import anthropic_wire, gemini_wire, openai_wire, urls
 from mmcourse.emulator.state import EmulatorState, default_scope, scope_of
 from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
 
@@ -77,6 +77,7 @@ class EmulatorApp:
     def __init__(self, state: EmulatorState | None = None) -> None:
         self.state = state or EmulatorState()
         app = Starlette(routes=[
+            Route(urls.DATA_PREFIX + "{path:path}", urls.serve_data, methods=["GET"]),
             Route("/_mmcourse/{action:path}", self.admin, methods=["GET", "POST", "DELETE"]),
             Route("/{path:path}", self.dispatch,
                   methods=["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]),

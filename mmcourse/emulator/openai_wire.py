@@ -13,6 +13,7 @@ import json
 import time
 from typing import Any
 
+from mmcourse.emulator import caching
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
@@ -162,8 +163,11 @@ class OpenAIWire:
     marker_headers = ("authorization", "openai-organization", "openai-project")
 
     def __init__(self) -> None:
+        from mmcourse.emulator.openai_responses import ResponsesApi  # it builds on this module
+
         self.routes = [
             ("POST", r"/v1/chat/completions", self.chat_completions, BODY_LIMIT),
+            *ResponsesApi(self, BODY_LIMIT).routes,
             ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
             ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),
             *file_routes(self, BODY_LIMIT, UPLOAD_LIMIT),
@@ -303,6 +307,7 @@ class OpenAIWire:
         cid = "chatcmpl-" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=29)
         finish = "length" if cut else "stop"
         usage_body = _usage(usage)
+        caching.openai_chat_usage(call, body, model.id, gathered["media"], usage_body)
         if options["stream"]:
             return Reply(stream=_stream_chunks(cid, call.model, answer, finish, usage_body, options),
                          media_type="text/event-stream")
