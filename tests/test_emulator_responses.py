@@ -283,3 +283,63 @@ def test_invalid_key_is_an_authentication_error(origin):
     client = openai.OpenAI(api_key="sk-invalid-key-000000", base_url=origin + "/v1", max_retries=0)
     with pytest.raises(openai.AuthenticationError):
         client.responses.create(model=MODEL, input="Hi")
+
+
+# ---------------------------------------------------------------- mmcourse.ask(api="responses")
+
+
+@pytest.fixture
+def course_openai(monkeypatch, origin, api_key):
+    """``mmcourse.ask`` pointed at this test's emulator scope for OpenAI."""
+    from mmcourse import session
+    from tests.conftest import offline_configs
+
+    monkeypatch.setitem(session._configs, "openai", offline_configs(origin, api_key)["openai"])
+
+
+def test_ask_with_the_responses_api_posts_to_v1_responses(course_openai, control):
+    import mmcourse
+
+    answer = mmcourse.ask("openai", "What is in this photo?", "data/photos/chelsea.jpg", api="responses")
+    record = control.log("openai")[-1]
+    assert record["path"] == "/v1/responses" and record["status"] == 200
+    assert record["request"]["input"][0]["content"][0]["type"] == "input_image"
+    assert answer.text == answer.raw["output"][0]["content"][0]["text"]
+    assert answer.usage.input_tokens == answer.raw["usage"]["input_tokens"]
+    assert answer.finish_reason == "completed"
+
+
+def test_ask_gives_the_same_answer_over_both_openai_apis(course_openai):
+    import mmcourse
+
+    chat = mmcourse.ask("openai", "What is in this photo?", "data/photos/rocket.jpg")
+    responses = mmcourse.ask("openai", "What is in this photo?", "data/photos/rocket.jpg", api="responses")
+    assert responses.text == chat.text
+
+
+def test_ask_streams_over_the_responses_api(course_openai):
+    import mmcourse
+
+    plain = mmcourse.ask("openai", "Say hello.", api="responses")
+    streamed = "".join(mmcourse.ask("openai", "Say hello.", api="responses", stream=True))
+    assert streamed == plain.text
+
+
+def test_ask_names_the_wire_formats_when_a_provider_has_no_such_api():
+    from mmcourse.client import request_builder
+
+    with pytest.raises(ValueError, match="openai: chat, responses"):
+        request_builder("anthropic", "responses")
+
+
+def test_responses_body_uses_input_items_and_a_string_image_url():
+    from mmcourse.providers import Media, Options, Text
+    from mmcourse.providers.openai import build_responses_body
+
+    body = build_responses_body("gpt-5.4-mini", [Media("image/png", "iVBORw0KGgo="), Text("Describe it.")],
+                                Options(system="Be brief.", json=True))
+    assert body["instructions"] == "Be brief."
+    assert body["input"][0]["content"][0] == {"type": "input_image", "image_url": "data:image/png;base64,iVBORw0KGgo="}
+    assert body["input"][0]["content"][1] == {"type": "input_text", "text": "Describe it."}
+    assert body["text"] == {"format": {"type": "json_object"}}
+    assert "messages" not in body and "max_completion_tokens" not in body
