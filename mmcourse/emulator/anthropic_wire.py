@@ -13,6 +13,7 @@ import re
 import time
 from typing import Any
 
+from mmcourse.emulator import caching
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
@@ -463,6 +464,7 @@ class AnthropicWire:
                       "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
                       "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
                       "service_tier": "standard"}
+        caching.anthropic_usage(call, body, model.id, found["media"], usage_body)
         message = {"id": mid, "type": "message", "role": "assistant", "model": call.model,
                    "content": [{"type": "text", "text": answer}], "stop_reason": stop_reason,
                    "stop_sequence": stop_sequence, "usage": usage_body}

@@ -360,3 +360,11 @@ def gemini_implicit_tokens(call, model: str, request: dict, media: list[Media], 
     found = prefixes(parts, counts, _media_token_list("gemini", model, media))
     return _automatic(call, "gemini", model, None, found, prompt_tokens, gemini_minimum(model),
                       GEMINI_IMPLICIT_TTL, 1)
+
+
+def gemini_usage(call, model: str, request: dict, media: list[Media], usage_meta: dict,
+                 explicit_tokens: int = 0) -> None:
+    """Set ``cachedContentTokenCount`` (explicit cache, else an implicit hit; hook in gemini_wire)."""
+    cached = explicit_tokens or gemini_implicit_tokens(call, model, request, media, usage_meta["promptTokenCount"])
+    if cached:
+        usage_meta["cachedContentTokenCount"] = min(cached, usage_meta["promptTokenCount"])

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from mmcourse.emulator import caching
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
@@ -219,10 +220,16 @@ class GeminiWire:
                       "x-goog-upload-command")
 
     def __init__(self) -> None:
+        from mmcourse.emulator.gemini_cached_contents import (
+            CachedContentsApi,  # builds on this module
+        )
+
+        self.cached_contents = CachedContentsApi(self, BODY_LIMIT)
         v = r"/(?P<version>v1beta|v1alpha|v1)"
         model_call = v + r"/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent|countTokens)"
         self.routes = [
             ("POST", model_call, self.model_method, BODY_LIMIT),
+            *self.cached_contents.routes,
             ("GET", v + r"/models", self.list_models, BODY_LIMIT),
             ("GET", v + r"/models/(?P<model>[^/:]+)", self.get_model, BODY_LIMIT),
             ("POST", r"/upload" + v + r"/files", self.upload, CHUNK_LIMIT, False),
@@ -341,6 +348,7 @@ class GeminiWire:
         request = normalize(body, spec, "")
         if method == "countTokens" and request.get("generate_content_request"):
             request = request["generate_content_request"]
+        request, cached_tokens = self.cached_contents.apply(call, request, model)
         found = self._gather(call, request, model)
         call.media = found["media"]
         if method == "countTokens":
@@ -366,6 +374,7 @@ class GeminiWire:
         usage_meta = {"promptTokenCount": usage.input_tokens, "candidatesTokenCount": usage.output_tokens * candidates,
                       "totalTokenCount": usage.input_tokens + usage.output_tokens * candidates,
                       "promptTokensDetails": _details(usage)}
+        caching.gemini_usage(call, model.id, request, found["media"], usage_meta, cached_tokens)
         if method == "streamGenerateContent":
             chunks = _stream_bodies(answer, finish, usage_meta, model.id, response_id)
             if call.query.get("alt") == "sse":
