@@ -98,8 +98,11 @@ class AnthropicWire:
     marker_headers = ("x-api-key", "anthropic-version", "anthropic-beta")
 
     def __init__(self) -> None:
+        from mmcourse.emulator.batch_wires import AnthropicBatches  # it builds on this module
+
         self.routes = [
             ("POST", r"/v1/messages", self.messages, BODY_LIMIT),
+            *AnthropicBatches(self, BODY_LIMIT).routes,
             ("POST", r"/v1/messages/count_tokens", self.count_tokens, BODY_LIMIT),
             ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
             ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from mmcourse.emulator import anthropic_wire, gemini_wire, openai_wire, urls
+from mmcourse.emulator import anthropic_wire, batches, gemini_wire, openai_wire, urls
 from mmcourse.emulator.state import EmulatorState, default_scope, scope_of
 from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
 
@@ -235,6 +235,8 @@ class EmulatorApp:
             state.set_rate_limit(scope, provider, data.get("requests_per_minute"))
             return {"scope": scope, "provider": provider,
                     "requests_per_minute": data.get("requests_per_minute")}
+        if action == "batches":  # batch clocks and outcomes live with the batch jobs
+            return batches.admin(state, method, scope, data)
         if (method, action) == ("POST", "reset"):
             state.reset(scope)
             return {"scope": scope, "cleared": "all"}

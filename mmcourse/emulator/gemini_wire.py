@@ -220,9 +220,9 @@ class GeminiWire:
                       "x-goog-upload-command")
 
     def __init__(self) -> None:
-        from mmcourse.emulator.gemini_cached_contents import (
-            CachedContentsApi,  # builds on this module
-        )
+        # These modules build on this one, so they are imported once it is complete.
+        from mmcourse.emulator.batch_wires import GeminiBatches
+        from mmcourse.emulator.gemini_cached_contents import CachedContentsApi
 
         self.cached_contents = CachedContentsApi(self, BODY_LIMIT)
         v = r"/(?P<version>v1beta|v1alpha|v1)"
@@ -230,6 +230,7 @@ class GeminiWire:
         self.routes = [
             ("POST", model_call, self.model_method, BODY_LIMIT),
             *self.cached_contents.routes,
+            *GeminiBatches(self, BODY_LIMIT).routes,
             ("GET", v + r"/models", self.list_models, BODY_LIMIT),
             ("GET", v + r"/models/(?P<model>[^/:]+)", self.get_model, BODY_LIMIT),
             ("POST", r"/upload" + v + r"/files", self.upload, CHUNK_LIMIT, False),

@@ -163,11 +163,13 @@ class OpenAIWire:
     marker_headers = ("authorization", "openai-organization", "openai-project")
 
     def __init__(self) -> None:
+        from mmcourse.emulator.batch_wires import OpenAIBatches
         from mmcourse.emulator.openai_responses import ResponsesApi  # it builds on this module
 
         self.routes = [
             ("POST", r"/v1/chat/completions", self.chat_completions, BODY_LIMIT),
             *ResponsesApi(self, BODY_LIMIT).routes,
+            *OpenAIBatches(self, BODY_LIMIT).routes,
             ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
             ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),
             *file_routes(self, BODY_LIMIT, UPLOAD_LIMIT),
