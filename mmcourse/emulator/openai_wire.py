@@ -159,17 +159,21 @@ class OpenAIWire:
     """The OpenAI provider as the app sees it (see app.py for the protocol)."""
 
     name = NAME
-    owns_paths = (r"/v1/chat/.*", r"/v1/completions", r"/v1/responses.*", r"/v1/embeddings")
+    owns_paths = (r"/v1/chat/.*", r"/v1/completions", r"/v1/responses.*", r"/v1/embeddings", r"/v1/audio/.*",
+                  r"/v1/batches.*")
     marker_headers = ("authorization", "openai-organization", "openai-project")
 
     def __init__(self) -> None:
+        # These modules build on this one, so they are imported once it is complete.
         from mmcourse.emulator.batch_wires import OpenAIBatches
-        from mmcourse.emulator.openai_responses import ResponsesApi  # it builds on this module
+        from mmcourse.emulator.openai_responses import ResponsesApi
+        from mmcourse.emulator.transcription import TranscriptionApi
 
         self.routes = [
             ("POST", r"/v1/chat/completions", self.chat_completions, BODY_LIMIT),
             *ResponsesApi(self, BODY_LIMIT).routes,
             *OpenAIBatches(self, BODY_LIMIT).routes,
+            *TranscriptionApi(self).routes,
             ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
             ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),
             *file_routes(self, BODY_LIMIT, UPLOAD_LIMIT),
