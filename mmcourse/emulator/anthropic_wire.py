@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from mmcourse.emulator import caching
+from mmcourse.emulator import caching, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
@@ -335,9 +335,8 @@ class AnthropicWire:
         if source["type"] not in tags:
             raise _invalid(f"{loc}.source: Input tag '{source['type']}' found using 'type' does not "
                            f"match any of the expected tags: {_tags(tags)}")
-        if source["type"] == "url":
-            raise _invalid(f"{loc}.source.url: the mmcourse offline emulator cannot fetch URLs: send "
-                           "the bytes as a base64 source, or upload them with the Files API.")
+        if source["type"] == "url" and not isinstance(source.get("url"), str):
+            raise _invalid(f"{loc}.source.url.url: Field required")
         return source
 
     def _stored(self, call: Call, loc: str, source: dict) -> StoredFile:
@@ -351,7 +350,9 @@ class AnthropicWire:
 
     def _image(self, call: Call, loc: str, block: dict) -> Media:
         source = self._source(loc, block, ("base64", "file", "url"))
-        if source["type"] == "file":
+        if source["type"] == "url":
+            item, where = urls.anthropic_media(call, source["url"]), f"{loc}.source.url"
+        elif source["type"] == "file":
             stored = self._stored(call, loc, source)
             if stored.mime not in IMAGE_TYPES:
                 raise _invalid(f"{loc}.source.file: file '{stored.id}' is {stored.mime}; image blocks "
@@ -406,7 +407,9 @@ class AnthropicWire:
             for k, inner in enumerate(content):
                 self._block(call, (f"{loc}.source.content.content.{k}",), inner, texts, media)
             return None
-        if kind == "file":
+        if kind == "url":
+            item, where = urls.anthropic_media(call, source["url"]), f"{loc}.source.url"
+        elif kind == "file":
             stored = self._stored(call, loc, source)
             if stored.mime == "text/plain":
                 texts.append(stored.data.decode("utf-8", "replace"))

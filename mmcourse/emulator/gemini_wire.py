@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from mmcourse.emulator import caching
+from mmcourse.emulator import caching, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
@@ -493,10 +493,10 @@ class GeminiWire:
         if not uri:
             raise _field_error(f"{where}.file_uri", "file_uri is not specified")  # wording UNCONFIRMED
         m = re.search(r"(?:^|/)files/([a-z0-9-]{1,40})$", uri)
-        if not m:
-            raise _invalid(f"Cannot fetch content from the provided URL: {uri[:200]}. The mmcourse "
-                           "offline emulator cannot download URLs: upload the file with the File API "
-                           "or send it inline.")
+        if not m:  # an https URL: only the emulator's own course-data URLs can be fetched
+            item = urls.gemini_media(call, uri)
+            item.mime = self._check_mime(ref.get("mime_type") or item.mime, where, model)
+            return self._measured(item)
         stored = call.state.get_file(NAME, m.group(1))
         if stored is None:
             # Google answers 403 (not 404) for a file id the caller cannot see, so as not to

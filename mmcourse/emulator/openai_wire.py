@@ -13,7 +13,7 @@ import json
 import time
 from typing import Any
 
-from mmcourse.emulator import caching
+from mmcourse.emulator import caching, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
@@ -404,12 +404,12 @@ class OpenAIWire:
                 raise _invalid_type(_path(*where, kind), "a string", part[kind])
             return part[kind], None
         if kind == "image_url":
-            return None, self._image(part, where, model)
+            return None, self._image(call, part, where, model)
         if kind == "input_audio":
             return None, self._audio(part, where, model)
         return None, self._file(call, part, where, model)
 
-    def _image(self, part: dict, where: tuple, model) -> Media:
+    def _image(self, call: Call, part: dict, where: tuple, model) -> Media:
         spec = part.get("image_url")
         if spec is None:
             raise _missing(_path(*where, "image_url"))
@@ -427,19 +427,19 @@ class OpenAIWire:
         details = ("auto", "low", "high") + (("original",) if "original_budget" in model.image_tokens else ())
         if detail not in details:
             raise _invalid_value(_path(*where, "image_url", "detail"), detail, details)
-        if url.startswith(("http://", "https://")):
-            raise _error(400, f"Error while downloading {url[:200]}. The mmcourse offline emulator "
-                         "cannot fetch URLs: send the image inline as a base64 data URL.",
-                         _path(*where, "image_url", "url"), "invalid_image_url")
-        parsed = split_data_url(url)
+        fetched = urls.fetch(call, url) if url.startswith(("http://", "https://")) else None
+        if url.startswith(("http://", "https://")) and fetched is None:
+            raise _error(400, urls.openai_download_error(url), _path(*where, "image_url", "url"),
+                         "invalid_image_url")
+        parsed = ("", True, "") if fetched else split_data_url(url)
         if parsed is None:
             # Wording of OpenAI's newer APIs for a bare string (UNCONFIRMED for Chat Completions).
             raise _error(400, f"Invalid '{_path(*where, 'image_url', 'url')}'. Expected a base64-encoded "
                          "data URL with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), "
                          "but got a value without the 'data:' prefix.",
                          _path(*where, "image_url", "url"), "invalid_value")
-        mime, is_b64, payload = parsed
-        data = decode_std_base64(payload) if is_b64 else None
+        mime, is_b64, payload = (fetched.mime, True, "") if fetched else parsed
+        data = fetched.data if fetched else decode_std_base64(payload) if is_b64 else None
         if not data:
             raise _error(400, "Invalid base64 image_url.", _path(*where, "image_url", "url"))
         if not mime.startswith("image/"):

@@ -87,6 +87,28 @@ ANTHROPIC_DOWNLOAD_ERROR = "Unable to download the file. Please verify the URL a
 GEMINI_FETCH_ERROR = "Cannot fetch content from the provided URL."
 
 
+def anthropic_media(call, url: str):
+    """The media behind an Anthropic ``{"type": "url"}`` source, or Anthropic's 400."""
+    from mmcourse.emulator.anthropic_wire import _invalid
+    from mmcourse.emulator.media import Media
+
+    fetched = fetch(call, url)
+    if fetched is None:
+        raise _invalid(ANTHROPIC_DOWNLOAD_ERROR)
+    return Media(mime=fetched.mime, data=fetched.data, name=fetched.name)
+
+
+def gemini_media(call, uri: str):
+    """The media behind a Gemini ``fileData.fileUri`` that is an https URL, or Gemini's 400."""
+    from mmcourse.emulator.gemini_wire import _invalid
+    from mmcourse.emulator.media import Media
+
+    fetched = fetch(call, uri)
+    if fetched is None:
+        raise _invalid(GEMINI_FETCH_ERROR)
+    return Media(mime=fetched.mime, data=fetched.data, name=fetched.name)
+
+
 # -- serving the data ------------------------------------------------------------------------
 async def serve_data(request: Request) -> Response:
     """``GET /_mmcourse/data/<path>``: a course file's bytes (404 for anything else)."""
