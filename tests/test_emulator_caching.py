@@ -255,3 +255,10 @@ def test_gemini_cached_content_with_a_system_instruction_is_rejected(gem):
         gem.models.generate_content(model=GEMINI_MODEL, contents="Q", config=genai_types.GenerateContentConfig(
             cached_content=cache.name, system_instruction="Be brief."))
     assert "CachedContent can not be used with GenerateContent request setting system_instruction" in err.value.message
+
+
+def test_reset_forgets_the_scope_prompt_cache(oai, control):
+    chat(oai, "Where does class 7 go?")
+    control.reset()
+    again = chat(oai, "Where does class 7 go?")
+    assert again.usage.prompt_tokens_details.cached_tokens == 0

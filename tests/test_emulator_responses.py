@@ -343,3 +343,10 @@ def test_responses_body_uses_input_items_and_a_string_image_url():
     assert body["input"][0]["content"][1] == {"type": "input_text", "text": "Describe it."}
     assert body["text"] == {"format": {"type": "json_object"}}
     assert "messages" not in body and "max_completion_tokens" not in body
+
+
+def test_reset_forgets_the_scope_stored_responses(oai, control):
+    created = oai.responses.create(model=MODEL, input="Say hello.")
+    control.reset()
+    with pytest.raises(openai.NotFoundError):
+        oai.responses.retrieve(created.id)

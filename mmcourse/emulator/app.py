@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from mmcourse.emulator import anthropic_wire, batches, gemini_wire, openai_wire, urls
+from mmcourse.emulator import anthropic_wire, attached, batches, gemini_wire, openai_wire, urls
 from mmcourse.emulator.state import EmulatorState, default_scope, scope_of
 from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
 
@@ -239,6 +239,7 @@ class EmulatorApp:
             return batches.admin(state, method, scope, data)
         if (method, action) == ("POST", "reset"):
             state.reset(scope)
+            attached.forget(state, scope)  # responses, prompt caches, batch jobs
             return {"scope": scope, "cleared": "all"}
         return None
 

@@ -29,3 +29,12 @@ def attached(state: object, kind: type[T]) -> T:
         if kind not in per_state:
             per_state[kind] = kind()
         return per_state[kind]
+
+
+def forget(state: object, scope: str) -> None:
+    """Make every store attached to ``state`` forget ``scope`` (what ``POST /_mmcourse/reset`` means)."""
+    with _LOCK:
+        stores = list(_STORES.get(state, {}).values())
+    for store in stores:
+        store.forget(scope)
+

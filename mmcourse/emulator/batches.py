@@ -139,6 +139,14 @@ class BatchBook:
         with self._lock:
             self._jobs.pop(job_id, None)
 
+    def forget(self, scope: str) -> None:
+        with self._lock:
+            for key in [k for k, j in self._jobs.items() if j.scope == scope]:
+                del self._jobs[key]
+            self._clocks.pop(scope, None)
+            for key in [k for k in self._queued if k[0] == scope]:
+                del self._queued[key]
+
     def force(self, job_id: str, outcome: str) -> Job:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown batch outcome {outcome!r}; choose one of {list(OUTCOMES)}")

@@ -97,6 +97,11 @@ class CacheStore:
         with self._lock:
             return self._caches.pop(cache_id, None) is not None
 
+    def forget(self, scope: str) -> None:
+        with self._lock:
+            for key in [k for k, c in self._caches.items() if c.scope == scope]:
+                del self._caches[key]
+
 
 def _seconds(ttl: str) -> float:
     m = _DURATION.fullmatch(ttl.strip())

@@ -119,6 +119,11 @@ class ResponseStore:
         with self._lock:
             return self._items.pop(rid, None) is not None
 
+    def forget(self, scope: str) -> None:
+        with self._lock:
+            for rid in [r for r, s in self._items.items() if s.scope == scope]:
+                del self._items[rid]
+
 
 # -- the request, gathered -------------------------------------------------------------------
 @dataclass
