@@ -110,6 +110,21 @@ def test_json_schema_text_format_answers_with_exactly_its_keys(oai):
     assert response.text.format.type == "json_schema" and response.text.format.name == "receipt"
 
 
+def test_sdk_parse_fills_a_pydantic_model_from_the_receipt_truth(oai):
+    from pydantic import BaseModel
+
+    class Receipt(BaseModel):
+        store: str
+        total: float
+
+    receipt = datasets.path("receipts/maple_bean_cafe.png").read_bytes()
+    parsed = oai.responses.parse(model=MODEL, text_format=Receipt, input=[{"role": "user", "content": [
+        {"type": "input_text", "text": "Extract the store and the total."},
+        {"type": "input_image", "image_url": f"data:image/png;base64,{b64(receipt)}"}]}]).output_parsed
+    truth = datasets.entry("receipts/maple_bean_cafe.png")["truth"]
+    assert (parsed.store, parsed.total) == (truth["store"], truth["total"])
+
+
 def test_small_max_output_tokens_gives_an_incomplete_response(oai):
     photo = datasets.path("photos/chelsea.jpg").read_bytes()
     response = oai.responses.create(model=MODEL, input=image_input(photo, "Describe this image in detail."),
@@ -144,6 +159,17 @@ def test_tool_output_through_previous_response_id_gets_a_text_answer(oai):
         {"type": "function_call_output", "call_id": first.output[0].call_id, "output": "Sunny, 21 C"}])
     assert second.output[0].type == "message" and second.output_text
     assert second.previous_response_id == first.id
+
+
+def test_tool_output_may_be_an_image(oai, control):
+    first = oai.responses.create(model=MODEL, input="What is the weather in Paris?", tools=[WEATHER],
+                                 tool_choice="required")
+    photo = datasets.path("photos/coffee.jpg").read_bytes()
+    second = oai.responses.create(model=MODEL, previous_response_id=first.id, tools=[WEATHER], input=[
+        {"type": "function_call_output", "call_id": first.output[0].call_id,
+         "output": [{"type": "input_image", "image_url": f"data:image/jpeg;base64,{b64(photo)}"}]}])
+    assert second.status == "completed"
+    assert control.log("openai")[-1]["media"][0]["bytes"] == len(photo)
 
 
 def test_function_call_without_its_output_is_rejected(origin, api_key):
