@@ -14,7 +14,6 @@ And what a batch will cost before you run it (the 10,000-documents example):
 from __future__ import annotations
 
 import math
-import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +23,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from . import pricing
+from .progress import progress_bar
 from .routing import Attempt, Router, RouteResult, RoutingError
 
 
@@ -174,27 +174,25 @@ class BatchResult:
         return [item.result.text if item.result is not None else None for item in self.items]
 
 
-class ProgressLine:
-    """``12/20 done, 1 failed, $0.0123`` rewritten in place with ``\\r`` (terminal and Jupyter)."""
+class BatchProgress:
+    """Counts finished items on a progress bar (mmcourse.progress), with failures and cost."""
 
-    def __init__(self, total: int, out: TextIO, width: int = 20) -> None:
-        self.total, self.out, self.width = total, out, width
-        self.done = self.failed = 0
+    def __init__(self, total: int, out: TextIO | None) -> None:
+        self.bar = progress_bar(total, desc="batch ", out=out)
+        self.failed = 0
         self.cost = Decimal(0)
         self._lock = threading.Lock()
 
     def update(self, item: BatchItem) -> None:
         with self._lock:
-            self.done += 1
             self.failed += not item.ok
             self.cost += sum((a.cost_usd for a in item.attempts), Decimal(0))
-            filled = self.width * self.done // max(1, self.total)
-            bar = "#" * filled + "." * (self.width - filled)
-            self.out.write(f"\r[{bar}] {self.done}/{self.total} done, {self.failed} failed, "
-                           f"{pricing.format_usd(self.cost)}")
-            if self.done == self.total:
-                self.out.write("\n")
-            self.out.flush()
+            self.bar.set_postfix_str(f"{self.failed} failed, {pricing.format_usd(self.cost)}",
+                                     refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def run_batch(
@@ -206,14 +204,14 @@ def run_batch(
 ) -> BatchResult:
     """Run ``requests`` through ``router`` with at most ``concurrency`` in flight.
 
-    Prints nothing unless ``progress=True`` (a one-line progress bar), so notebook outputs stay
+    Prints nothing unless ``progress=True`` (a tqdm bar: a widget in a notebook, text on ``out``), so notebook outputs stay
     the same from run to run; print ``result.summary.table()`` yourself. A request that fails
     every route is kept as an item with its RoutingError; the batch goes on.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency!r}")
     jobs = list(requests)
-    bar = ProgressLine(len(jobs), out or sys.stdout) if progress and jobs else None
+    bar = BatchProgress(len(jobs), out) if progress and jobs else None
 
     def one(index: int, job: BatchRequest) -> BatchItem:
         started = time.monotonic()
@@ -228,8 +226,12 @@ def run_batch(
         return item
 
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mmcourse-batch") as pool:
-        items = list(pool.map(one, range(len(jobs)), jobs))  # map keeps the input order
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mmcourse-batch") as pool:
+            items = list(pool.map(one, range(len(jobs)), jobs))  # map keeps the input order
+    finally:
+        if bar is not None:
+            bar.close()
     return BatchResult(items, summarise(items, time.monotonic() - started))
 
 

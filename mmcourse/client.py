@@ -99,21 +99,21 @@ SHRINK_FIX = ("shrink it with mmcourse.resize_image(path, max_edge=1568) or uplo
 
 def check_limits(provider: str, parts: list[Part]) -> None:
     """Raise EncodingError, naming the limit and the fix, before sending media a provider refuses."""
-    caps = providers.get(provider).CAPABILITIES
+    facts = providers.get(provider).WIRE_FACTS
     media = [p for p in parts if isinstance(p, Media)]
     images = [p for p in media if p.mime.startswith("image/")]
-    if "max_images" in caps and len(images) > caps["max_images"]:
+    if facts.max_images is not None and len(images) > facts.max_images:
         raise EncodingError(f"{len(images)} images in one request; {provider} accepts up to "
-                            f"{caps['max_images']}: split the request.")
+                            f"{facts.max_images}: split the request.")
     for part in images:
         name = part.name or "an image"
         # Anthropic measures its per-image limit on the base64 text, OpenAI on the bytes.
-        if "max_image_b64_bytes" in caps:
-            check_size(len(part.b64), caps["max_image_b64_bytes"], f"{name} as base64", provider, SHRINK_FIX)
-        if "max_image_bytes" in caps:
-            check_size(len(part.b64) * 3 // 4, caps["max_image_bytes"], name, provider, SHRINK_FIX)
+        if facts.max_image_b64_bytes is not None:
+            check_size(len(part.b64), facts.max_image_b64_bytes, f"{name} as base64", provider, SHRINK_FIX)
+        if facts.max_image_bytes is not None:
+            check_size(len(part.b64) * 3 // 4, facts.max_image_bytes, name, provider, SHRINK_FIX)
     total = sum(len(p.b64) for p in media)
-    check_size(total, caps["max_request_bytes"], "the request's media as base64", provider, SHRINK_FIX)
+    check_size(total, facts.max_request_bytes, "the request's media as base64", provider, SHRINK_FIX)
 
 
 @dataclass

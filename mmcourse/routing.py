@@ -81,9 +81,6 @@ TRANSCRIBE_PROMPT = (
 TRANSCRIPT_TOKENS_PER_SECOND = 4
 DEFAULT_MAX_OUTPUT_TOKENS = 512
 
-# Which CAPABILITIES key of a provider module lists the MIME types it takes, per modality.
-_CAPABILITY_KEYS = {IMAGE: ("image_mimes",), AUDIO: ("audio_formats", "audio_mimes"),
-                    VIDEO: ("video_mimes",), PDF: ("document_mimes",)}
 
 
 def _check_tasks() -> None:
@@ -182,12 +179,12 @@ def _canonical(mime: str) -> str:
 
 
 def provider_takes(provider: str, mime: str) -> bool:
-    """Whether the provider's wire format carries this MIME type (its module's CAPABILITIES)."""
-    caps = providers.get(provider).CAPABILITIES
-    keys = [k for k in _CAPABILITY_KEYS.get(clientmod.modality(mime), ()) if k in caps]
-    if not keys:
-        return clientmod.modality(mime) == TEXT
-    return any(_canonical(mime) in {_canonical(m) for m in caps[k]} for k in keys)
+    """Whether the provider's wire format carries this MIME type (its module's WIRE_FACTS)."""
+    kind = clientmod.modality(mime)
+    facts = providers.get(provider).WIRE_FACTS
+    # A text file is sent as a document part, so the provider's document list decides.
+    allowed = facts.document_mimes if kind == TEXT else facts.mimes(kind)
+    return _canonical(mime) in {_canonical(m) for m in allowed}
 
 
 def strategy_for(provider: str, model: str, media: Sequence[MediaItem]) -> tuple[str | None, str]:

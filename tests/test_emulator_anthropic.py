@@ -136,9 +136,12 @@ def test_many_image_requests_have_a_2000_pixel_limit(origin, api_key):
     assert post(origin, api_key, message(*blocks[:19], blocks[-1])).status_code == 200
 
 
-def test_request_over_32_mb_is_413_request_too_large(origin, api_key):
+def test_request_over_32_mb_is_the_edges_bare_413(origin, api_key):
     body = message({"type": "text", "text": "x" * (33 * 1024 * 1024)})
-    assert error_of(post(origin, api_key, body), 413)["type"] == "request_too_large"
+    resp = post(origin, api_key, body)
+    assert resp.status_code == 413
+    # The edge answers, not the API: no top-level type, no request_id (real 413, 2025).
+    assert resp.json() == {"error": {"type": "request_too_large", "message": "Request exceeds the maximum size"}}
 
 
 def test_unknown_model_is_not_found(origin, api_key):
@@ -222,3 +225,34 @@ def test_files_upload_and_use_by_id(origin, api_key, jpeg_bytes):
 def test_dated_versions_are_accepted(origin, api_key, version):
     resp = post(origin, api_key, message(TEXT), **{"anthropic-version": version})
     assert resp.status_code == 200
+
+
+def _events(resp) -> list[dict]:
+    return [json.loads(b.split("\n")[1][len("data: "):]) for b in filter(str.strip, resp.text.split("\n\n"))]
+
+
+def test_stream_message_delta_usage_is_cumulative_with_input_and_cache_counts(origin, api_key):
+    body = message({"type": "text", "text": "Hello"})
+    plain = post(origin, api_key, body).json()["usage"]
+    delta = next(e for e in _events(post(origin, api_key, {**body, "stream": True})) if e["type"] == "message_delta")
+    assert delta["usage"] == {k: plain[k] for k in ("input_tokens", "cache_creation_input_tokens",
+                                                    "cache_read_input_tokens", "output_tokens")}
+    assert delta["delta"]["stop_details"] is None
+
+
+def test_message_start_carries_inference_geo_and_stop_details(origin, api_key):
+    body = message({"type": "text", "text": "Hello"}, stream=True)
+    start = _events(post(origin, api_key, body))[0]["message"]
+    assert start["usage"]["inference_geo"] in ("global", "not_available")
+    assert "stop_details" in start and start["stop_details"] is None
+
+
+def test_unsupported_effort_level_is_400(origin, api_key):
+    body = message({"type": "text", "text": "Hello"}, model="claude-opus-4-6", output_config={"effort": "xhigh"})
+    err = error_of(post(origin, api_key, body), 400)
+    assert err["message"] == "This model does not support effort level 'xhigh'. Supported levels: high, low, max, medium."
+
+
+def test_response_names_the_dated_snapshot(origin, api_key):
+    body = post(origin, api_key, message({"type": "text", "text": "Hello"}, model="claude-sonnet-4-5")).json()
+    assert body["model"] == "claude-sonnet-4-5-20250929"

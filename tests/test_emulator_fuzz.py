@@ -68,6 +68,8 @@ ANTHROPIC_TYPES = {
 
 def anthropic_error_ok(status: int, body) -> bool:
     err = body.get("error") if isinstance(body, dict) else None
+    if status == 413:  # the edge's bare shape: no top-level type, no request_id (real 413, 2025)
+        return body == {"error": {"type": "request_too_large", "message": "Request exceeds the maximum size"}}
     return (
         isinstance(err, dict)
         and body.get("type") == "error"

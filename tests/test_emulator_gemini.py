@@ -78,7 +78,7 @@ def test_data_url_in_inline_data_fails_base64_with_the_snake_case_path(origin, a
     part = {"inlineData": {"mimeType": "image/png", "data": f"data:image/png;base64,{b64(png_bytes)}"}}
     err = error_of(generate(origin, api_key, ask(TEXT, part)), 400, "INVALID_ARGUMENT")
     assert err["message"] == ("Invalid value at 'contents[0].parts[1].inline_data.data' (TYPE_BYTES), "
-                              "Base64 decoding failed for \"data\"")
+                              "Base64 decoding failed for \"data:image/png;base64\"")
     violation = err["details"][0]["fieldViolations"][0]
     assert violation["field"] == "contents[0].parts[1].inline_data.data"
 
@@ -125,7 +125,9 @@ def test_response_shape_and_usage_by_modality(origin, api_key, jpeg_bytes):
     candidate = body["candidates"][0]
     assert candidate["content"]["role"] == "model" and candidate["finishReason"] == "STOP"
     usage = body["usageMetadata"]
-    assert usage["totalTokenCount"] == usage["promptTokenCount"] + usage["candidatesTokenCount"]
+    # Thinking models (2.5 and later) count their thoughts in the total.
+    assert usage["totalTokenCount"] == (usage["promptTokenCount"] + usage["candidatesTokenCount"]
+                                        + usage.get("thoughtsTokenCount", 0))
     assert {d["modality"] for d in usage["promptTokensDetails"]} == {"TEXT", "IMAGE"}
     assert body["modelVersion"] == MODEL and body["responseId"]
 
@@ -277,3 +279,37 @@ def test_files_list_pages_and_delete(origin, api_key, jpeg_bytes, png_bytes):
     for name in names:
         assert requests.delete(f"{origin}/v1beta/{name}", headers=auth, timeout=10).json() == {}
     assert requests.get(f"{origin}/v1beta/files", headers=auth, timeout=10).json() == {}
+
+
+def _sse_chunks(resp) -> list[dict]:
+    return [json.loads(e[len("data: "):]) for e in resp.text.split("\n\n") if e.strip()]
+
+
+def test_every_sse_chunk_carries_the_running_usage(origin, api_key):
+    resp = generate(origin, api_key, ask({"text": "Describe the course in a few sentences please"}),
+                    method="streamGenerateContent", query="?alt=sse")
+    chunks = _sse_chunks(resp)
+    assert len(chunks) > 1 and all("usageMetadata" in c for c in chunks)
+    counts = [c["usageMetadata"]["candidatesTokenCount"] for c in chunks]
+    assert counts == sorted(counts)  # cumulative
+    final = generate(origin, api_key, ask({"text": "Describe the course in a few sentences please"})).json()
+    assert chunks[-1]["usageMetadata"]["candidatesTokenCount"] == final["usageMetadata"]["candidatesTokenCount"]
+
+
+def test_thinking_models_report_thoughts_inside_the_total(origin, api_key):
+    usage = generate(origin, api_key, ask({"text": "Hello"}), model="gemini-2.5-flash").json()["usageMetadata"]
+    assert usage["thoughtsTokenCount"] > 0 and usage["serviceTier"] == "standard"
+    assert usage["totalTokenCount"] == (usage["promptTokenCount"] + usage["candidatesTokenCount"]
+                                        + usage["thoughtsTokenCount"])
+
+
+def test_thinking_budget_zero_reports_no_thoughts(origin, api_key):
+    body = ask({"text": "Hello"}, generationConfig={"thinkingConfig": {"thinkingBudget": 0}})
+    usage = generate(origin, api_key, body, model="gemini-2.5-flash").json()["usageMetadata"]
+    assert "thoughtsTokenCount" not in usage
+    assert usage["totalTokenCount"] == usage["promptTokenCount"] + usage["candidatesTokenCount"]
+
+
+def test_unknown_model_on_count_tokens_names_that_method(origin, api_key):
+    err = error_of(generate(origin, api_key, ask(TEXT), model="gemini-nope", method="countTokens"), 404, "NOT_FOUND")
+    assert "or is not supported for countTokens. Call ListModels" in err["message"]

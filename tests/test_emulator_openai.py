@@ -95,7 +95,9 @@ def test_audio_to_a_vision_model_is_refused(origin, api_key, wav_bytes):
     resp = chat(origin, api_key, {"model": MODEL, "messages": user(
         {"type": "input_audio", "input_audio": {"data": b64(wav_bytes), "format": "wav"}})})
     assert resp.status_code == 400
-    assert error_of(resp)["param"] == "messages.[0].content.[0].type"
+    # 2026 wording (real 400 recorded for gpt-5-mini): the message is named, not the part.
+    assert error_of(resp)["param"] == "messages[0]"
+    assert error_of(resp)["code"] == "invalid_value"
 
 
 def test_bare_base64_without_data_prefix_is_refused(origin, api_key, jpeg_bytes):
@@ -243,3 +245,26 @@ def test_unknown_path_is_openais_invalid_url(origin, api_key):
     resp = requests.post(f"{origin}/v1/chat/completion", headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
     assert resp.status_code == 404
     assert error_of(resp)["message"] == "Invalid URL (POST /v1/chat/completion)"
+
+
+def test_web_search_options_on_a_model_without_search_is_400(origin, api_key):
+    resp = chat(origin, api_key, {"model": "gpt-4o", "messages": [{"role": "user", "content": "today?"}],
+                                  "web_search_options": {"search_context_size": "low"}})
+    assert resp.status_code == 400
+    err = error_of(resp)
+    assert (err["message"], err["param"]) == ("Web search options not supported with this model.", "web_search_options")
+
+
+def test_response_model_is_the_dated_snapshot(origin, api_key):
+    resp = chat(origin, api_key, {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.json()["model"] == "gpt-4o-mini-2024-07-18"
+
+
+def test_audio_models_split_usage_by_modality(origin, api_key, wav_bytes):
+    resp = chat(origin, api_key, {"model": AUDIO_MODEL, "messages": user(
+        {"type": "text", "text": "Transcribe this"},
+        {"type": "input_audio", "input_audio": {"data": b64(wav_bytes), "format": "wav"}})})
+    usage = resp.json()["usage"]
+    details = usage["prompt_tokens_details"]
+    assert details["text_tokens"] + details["audio_tokens"] + details["image_tokens"] == usage["prompt_tokens"]
+    assert usage["completion_tokens_details"]["text_tokens"] == usage["completion_tokens"]

@@ -47,7 +47,7 @@ def test_proto_base64_takes_both_alphabets_padded_or_not(encode):
 def test_proto_base64_refuses_a_data_url_and_quotes_the_prefix_like_google():
     text = "data:image/png;base64,iVBORw0KGgo="
     assert decode_proto_base64(text) is None
-    assert first_bad_base64_prefix(text) == "data"
+    assert first_bad_base64_prefix(text) == "data:image/png;base64"
 
 
 def test_data_url_parts():

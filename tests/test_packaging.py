@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
-import tomllib
 import yaml
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED_TOP_LEVEL = {
@@ -53,27 +56,101 @@ def test_first_command_opens_the_first_lesson_in_jupyterlab():
 def _names(requirements: list[str]) -> dict[str, str]:
     out = {}
     for req in requirements:
-        match = re.match(r"^([A-Za-z0-9_.-]+)\s*(.*)$", req.strip())
-        out[match.group(1).lower().replace("_", "-")] = match.group(2).replace(" ", "")
+        match = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*(.*)$", req.strip())
+        out[match.group(1).lower().replace("_", "-")] = match.group(3).replace(" ", "")
     return out
 
 
-def test_environment_yml_lists_exactly_the_runtime_dependencies():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+# ---------------------------------------------------------------- the lock
+
+
+def _lock_module():
+    spec = importlib.util.spec_from_file_location("mmcourse_ci_lock", ROOT / ".ci" / "lock.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LOCK = _lock_module()
+
+
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _all_requirements() -> list[Requirement]:
+    project = _project()
+    reqs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        reqs += [r for r in extra if not r.startswith("mmcourse")]
+    return [Requirement(r) for r in reqs]
+
+
+def test_both_quick_start_commands_install_with_the_lock():
+    for command in quick_start_commands():
+        assert "pip install -c .ci/constraints.txt -e " in command, command
+
+
+def test_the_lock_pins_every_requirement_of_pyproject_within_its_range():
+    pins = LOCK.read_pins()
+    for req in _all_requirements():
+        name = LOCK.normalise(req.name)
+        assert name in pins, f"{req.name} is not in .ci/constraints.txt: run bash .ci/relock"
+        assert req.specifier.contains(pins[name], prereleases=True), (
+            f"lock pins {name}=={pins[name]}, outside pyproject's {req}: run bash .ci/relock")
+
+
+def test_the_installed_environment_is_the_lock():
+    """What this suite runs on is what the lock says (the Quick start installed it with -c)."""
+    pins = LOCK.read_pins()
+    installed = {LOCK.normalise(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    runtime = LOCK.closure(sys.executable, LOCK.runtime_roots())
+    drift = {n: (installed[n], pins.get(n)) for n in runtime if installed.get(n) != pins.get(n)}
+    assert not drift, f"installed != locked (installed, locked): {drift}"
+
+
+def test_the_upgrade_bounds_are_honoured_by_the_lock():
+    pins = LOCK.read_pins()
+    for line in (ROOT / ".ci" / "upgrade-constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            req = Requirement(line)
+            assert req.specifier.contains(pins[LOCK.normalise(req.name)]), line
+
+
+def test_the_slow_grammar_package_stays_out_of_the_lock():
+    """rfc3987-syntax builds a grammar at import: ~2-4 s in every process (bench_imports.py)."""
+    assert "rfc3987-syntax" not in LOCK.read_pins()
+
+
+def test_environment_yml_installs_the_course_with_the_lock():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = [d for d in env["dependencies"] if isinstance(d, str) and re.split("[=<> ]", d)[0] not in ("python", "pip")]
-    assert _names(conda) == _names(project["dependencies"])
-    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert "-e ." in pip_section
     assert "conda-forge" in env["channels"]
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    assert conda == [f"python={LOCK.PYTHON}", "pip"]
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip_section == ["-c .ci/constraints.txt", "-e ."]
 
 
-def test_sdks_are_test_only():
+def test_binder_environment_pins_the_locked_runtime_closure():
+    """repo2docker builds .binder/environment.yml before it copies the repo: pins written inline."""
+    env = yaml.safe_load((ROOT / ".binder" / "environment.yml").read_text())
+    pins = LOCK.read_pins()
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    binder = dict(line.split("==") for line in pip_section)
+    assert {LOCK.normalise(n): v for n, v in binder.items()} == {
+        n: pins[n] for n in LOCK.closure(sys.executable, LOCK.runtime_roots() + list(LOCK.BINDER_EXTRA))}
+    assert [d for d in env["dependencies"] if isinstance(d, str)] == [f"python={LOCK.PYTHON}", "pip"]
+
+
+def test_sdks_are_an_extra_that_the_tests_install():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = _names(project["dependencies"])
+    extras = project["optional-dependencies"]
     for sdk in ("openai", "anthropic", "google-genai"):
         assert sdk not in runtime
-        assert sdk in _names(project["optional-dependencies"]["test"])
+        assert sdk in _names(extras["sdk"])
+    assert any(r.startswith("mmcourse[") and "sdk" in r for r in extras["test"])
 
 
 def test_top_level_holds_only_the_agreed_entries():
@@ -87,8 +164,8 @@ def test_top_level_holds_only_the_agreed_entries():
 
 def test_python_requirement():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["requires-python"] == ">=3.10"
-    assert sys.version_info >= (3, 10)
+    assert project["requires-python"] == ">=3.11"
+    assert sys.version_info >= (3, 11)
 
 
 def test_tests_block_non_loopback_network():

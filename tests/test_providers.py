@@ -233,7 +233,7 @@ def test_gemini_invalid_key_is_400_invalid_argument_and_not_retryable():
 
 def test_every_module_exposes_the_same_names():
     names = {"build_request", "build_body", "parse_response", "parse_error", "stream_delta",
-             "CAPABILITIES", "ANSWER_PATH", "DEFAULT_BASE_URL", "KEY_ENV_VARS", "BASE_URL_ENV", "NAME"}
+             "WIRE_FACTS", "ANSWER_PATH", "DEFAULT_BASE_URL", "KEY_ENV_VARS", "BASE_URL_ENV", "NAME"}
     for module in providers.MODULES.values():
         assert names <= set(dir(module)), module.NAME
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..progress import progress_bar
 from . import manifest as manifest_mod
 
 # Builder module -> the manifest kinds it produces (used by --only to replace entries).
@@ -53,11 +54,13 @@ def resolve_builders(names: Iterable[str] | None) -> list[str]:
     return [b for b in BUILDERS if b in wanted]
 
 
-def build(out_dir: Path | str | None = None, only: Iterable[str] | None = None) -> dict[str, Any]:
+def build(out_dir: Path | str | None = None, only: Iterable[str] | None = None,
+          progress: bool = False) -> dict[str, Any]:
     """Build the data files into out_dir (default data/) and write its manifest; return it.
 
     With `only`, the named builders run and their entries replace the same kinds in the
-    manifest already in out_dir; every other entry is kept as it was.
+    manifest already in out_dir; every other entry is kept as it was. ``progress`` shows a bar
+    (one step per builder) on stderr.
     """
     out = Path(out_dir) if out_dir is not None else default_out_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -67,10 +70,14 @@ def build(out_dir: Path | str | None = None, only: Iterable[str] | None = None) 
         replaced = {kind for b in builders for kind in BUILDERS[b]}
         previous = manifest_mod.read_manifest(out) or {"files": []}
         entries = [e for e in previous["files"] if e["kind"] not in replaced]
-    for name in builders:
-        module = importlib.import_module(f"{__name__}.{name}")
-        for artifact in module.build(out):
-            entries.append(manifest_mod.entry_for(out, artifact))
+    with progress_bar(len(builders), desc="data ", unit="builders", out=sys.stderr,
+                      enabled=progress) as bar:
+        for name in builders:
+            bar.set_postfix_str(name, refresh=False)
+            module = importlib.import_module(f"{__name__}.{name}")
+            for artifact in module.build(out):
+                entries.append(manifest_mod.entry_for(out, artifact))
+            bar.update(1)
     result = manifest_mod.make_manifest(entries)
     manifest_mod.write_manifest(out, result)
     return result
@@ -92,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     out = args.out if args.out is not None else default_out_dir()
-    result = build(out, args.only)
+    result = build(out, args.only, progress=True)
     total = sum(e["bytes"] for e in result["files"])
     print(f"wrote {len(result['files'])} files ({total / 1e6:.2f} MB) and {out / manifest_mod.MANIFEST_NAME}")
     stale = manifest_mod.unlisted_files(out, result)

@@ -13,11 +13,12 @@ import re
 import time
 from typing import Any
 
-from mmcourse.emulator import caching, urls
+from mmcourse.emulator import anthropic_tools, caching, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import StoredFile, StoreFull
+from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
     BadJson,
@@ -32,18 +33,18 @@ from mmcourse.emulator.wire import (
     stable_token,
     word_chunks,
 )
+from mmcourse.providers import anthropic as anthropic_provider
 
 NAME = "anthropic"
-BODY_LIMIT = 32 * 1024 * 1024  # Messages API request limit (Anthropic errors page)
+FACTS = anthropic_provider.WIRE_FACTS  # limits and allow-lists shared with the client
+BODY_LIMIT = FACTS.max_request_bytes  # Messages API request limit (Anthropic errors page)
 UPLOAD_LIMIT = 128 * 1024 * 1024  # real: 500 MB per file; emulator memory cap
 VERSIONS = ("2023-06-01",)
 FILES_BETA = "files-api-2025-04-14"  # sent by 2025-2026 SDKs; no longer required
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-# 2026 vision docs: 10 MB per image measured on the base64 string, 8000 px per side, 2000 px
-# when a request has more than 20 images, 100 images (200k-context models) or 600 (others).
-MAX_IMAGE_BASE64 = 10 * 1024 * 1024
-MAX_PIXELS, MAX_PIXELS_MANY, MANY_IMAGES = 8000, 2000, 20
-MAX_PDF_PAGES = 100  # per request when the context window is under 1M tokens (PDF docs, 2026)
+IMAGE_TYPES = FACTS.image_mimes
+MAX_IMAGE_BASE64 = FACTS.max_image_b64_bytes
+MAX_PIXELS, MAX_PIXELS_MANY, MANY_IMAGES = FACTS.max_image_edge, FACTS.max_image_edge_many, FACTS.many_images
+MAX_PDF_PAGES = FACTS.max_pdf_pages
 # Content-block tags the Messages API accepts (as listed in its own error message, 2026-01).
 BLOCK_TAGS = ("document", "image", "redacted_thinking", "search_result", "server_tool_use",
               "text", "thinking", "tool_result", "tool_use", "web_search_tool_result")
@@ -52,6 +53,17 @@ KNOWN_PARAMS = frozenset(
     "tools tool_choice thinking service_tier container mcp_servers context_management "
     "output_format output_config inference_geo cache_control betas".split()
 )
+# output_config.effort levels each model takes (effort docs 2025-11 .. 2026; the per-model
+# lists for Opus 4.7+ / Sonnet 5 are UNCONFIRMED and follow the SDK's EffortLevel literal).
+EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
+MODEL_EFFORTS = {
+    "claude-opus-4-5": ("high", "low", "medium"),
+    "claude-opus-4-6": ("high", "low", "max", "medium"),
+    "claude-sonnet-4-6": ("high", "low", "max", "medium"),
+}
+# usage.inference_geo: "not_available" for models before the 2026 geo routing, "global" after
+# (real bodies: claude-sonnet-4-5 vs claude-sonnet-4-6 / claude-sonnet-5, pydantic-ai, 2026).
+GEO_BEFORE_2026 = ("claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-5")
 DEFAULT_RPM = 4_000
 DEFAULT_TOKENS = 2_000_000
 # Fault statuses -> (error.type, message); types from Anthropic's errors page (2026).
@@ -134,18 +146,19 @@ class AnthropicWire:
                               f"version such as {VERSIONS[0]}")
 
     def error_reply(self, err: ApiError, call: Call) -> Reply:
-        body = {"type": "error", "error": {"type": err.type or "invalid_request_error",
-                                           "message": err.message},
-                "request_id": call.request_id}
+        inner = {"type": err.type or "invalid_request_error", "message": err.message}
+        if err.edge:  # the edge's 413 has no top-level type and no request_id (real body, 2025)
+            return Reply({"error": inner}, status=err.status, headers=err.headers)
+        body = {"type": "error", "error": inner, "request_id": call.request_id}
         return Reply(body, status=err.status, headers=err.headers)
 
     def bad_json(self, call: Call, reason: str) -> ApiError:
         return _invalid(f"The request body is not valid JSON: {reason}")  # wording UNCONFIRMED
 
     def too_large(self, call: Call, limit: int) -> ApiError:
-        # Cloudflare answers before the API does (errors page); message wording UNCONFIRMED.
-        return _error(413, f"Request exceeds the maximum allowed number of bytes ({limit} bytes).",
-                      "request_too_large")
+        # The edge answers before the API does (errors page), in its own bare shape (real 413
+        # quoted in anthropics/claude-code#8184, 2025).
+        return ApiError(413, "Request exceeds the maximum size", type="request_too_large", edge=True)
 
     def no_route(self, call: Call) -> ApiError:
         return _error(404, "Not Found", "not_found_error")
@@ -246,6 +259,7 @@ class AnthropicWire:
         if need_max_tokens and body["max_tokens"] > model.max_output_tokens:
             raise _invalid(f"max_tokens: {body['max_tokens']} > {model.max_output_tokens}, which is the "
                            f"maximum allowed number of output tokens for {model.id}")
+        _check_output_config(body.get("output_config"), model.id)
         system = self._system(body.get("system"))
         messages = body["messages"]
         if not isinstance(messages, list):
@@ -433,7 +447,7 @@ class AnthropicWire:
 
     def _check_media(self, model, media: list[Media]) -> None:
         images = [m for m in media if m.kind == "image"]
-        max_images = 100 if model.context_window <= 200_000 else 600
+        max_images = FACTS.max_images if model.context_window <= 200_000 else FACTS.max_images_long_context
         if len(images) > max_images:  # wording UNCONFIRMED; limits from the 2026 vision docs
             raise _invalid(f"messages: Too many images in request: {len(images)} > {max_images}, the "
                            f"maximum for {model.id}.")
@@ -453,8 +467,22 @@ class AnthropicWire:
         found = self._validate(call, body, need_max_tokens=True)
         call.media = found["media"]
         model = found["model"]
-        answer = compose(found["prompt"], found["media"], system=found["system"] or None,
-                         provider=NAME, model=model.id, json_schema=_output_schema(body))
+        tooling = anthropic_tools.read(body)
+        system = found["system"] or None
+        calls = choose_tool_calls(found["prompt"], found["media"], tooling.tools, tooling.choice,
+                                  system=system, provider=NAME, model=model.id,
+                                  answered_calls=len(tooling.results), parallel=tooling.parallel)
+        count = call.state.next_count(call.scope)
+        mid = "msg_01" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
+        if calls:
+            return self._tool_use(call, body, found, calls, mid)
+        if tooling.results:
+            answer = answer_after_results(tooling.prompt or found["prompt"], found["media"], tooling.results,
+                                          system=system, provider=NAME, model=model.id,
+                                          json_schema=_output_schema(body))
+        else:
+            answer = compose(found["prompt"], found["media"], system=system,
+                             provider=NAME, model=model.id, json_schema=_output_schema(body))
         stop_reason, stop_sequence = "end_turn", None
         for stop in body.get("stop_sequences") or []:
             if stop and stop in answer:
@@ -464,19 +492,35 @@ class AnthropicWire:
         if cut:
             stop_reason, stop_sequence = "max_tokens", None
         usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
-        count = call.state.next_count(call.scope)
-        mid = "msg_01" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
-        usage_body = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-                      "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-                      "service_tier": "standard"}
-        caching.anthropic_usage(call, body, model.id, found["media"], usage_body)
-        message = {"id": mid, "type": "message", "role": "assistant", "model": call.model,
-                   "content": [{"type": "text", "text": answer}], "stop_reason": stop_reason,
-                   "stop_sequence": stop_sequence, "usage": usage_body}
+        message = self._message(call, mid, model, [{"type": "text", "text": answer}], stop_reason,
+                                stop_sequence, usage)
+        caching.anthropic_usage(call, body, model.id, found["media"], message["usage"])
         if body.get("stream"):
             return Reply(stream=_stream_events(message), media_type="text/event-stream")
         return Reply(message)
+
+    def _tool_use(self, call: Call, body: dict, found: dict, calls: list, mid: str) -> Reply:
+        """An answer that calls tools: ``tool_use`` blocks and ``stop_reason: "tool_use"``."""
+        usage = usage_for(NAME, found["model"].id, found["texts"], found["media"],
+                          anthropic_tools.output_text(calls))
+        message = self._message(call, mid, found["model"], anthropic_tools.blocks(calls, mid), "tool_use",
+                                None, usage)
+        caching.anthropic_usage(call, body, found["model"].id, found["media"], message["usage"])
+        if body.get("stream"):
+            return Reply(stream=_stream_events(message), media_type="text/event-stream")
+        return Reply(message)
+
+    @staticmethod
+    def _message(call: Call, mid: str, model, content: list, stop_reason: str, stop_sequence, usage) -> dict:
+        usage_body = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                      "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                      "service_tier": "standard",
+                      "inference_geo": "not_available" if model.id in GEO_BEFORE_2026 else "global"}
+        return {"id": mid, "type": "message", "role": "assistant",
+                "model": served_models.response_model(call.model), "content": content,
+                "stop_reason": stop_reason, "stop_sequence": stop_sequence, "stop_details": None,
+                "usage": usage_body}
 
     def count_tokens(self, call: Call) -> Reply:
         body = self._json_body(call)
@@ -576,19 +620,48 @@ def _page(call: Call, items: list[dict]) -> dict:
 def _stream_events(message: dict):
     """Anthropic's named SSE events, with a ping after the first content block starts."""
     start = {**message, "content": [], "stop_reason": None, "stop_sequence": None,
-             "usage": {**message["usage"], "output_tokens": 1}}
+             "stop_details": None, "usage": {**message["usage"], "output_tokens": 1}}
     yield sse({"type": "message_start", "message": start}, "message_start")
-    yield sse({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-              "content_block_start")
-    yield sse({"type": "ping"}, "ping")
-    for piece in word_chunks(message["content"][0]["text"]):
-        yield sse({"type": "content_block_delta", "index": 0,
-                   "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
-    yield sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
+    for index, block in enumerate(message["content"]):
+        events = (anthropic_tools.stream_block(index, block) if block["type"] == "tool_use"
+                  else _text_block_events(index, block["text"]))
+        for k, event in enumerate(events):
+            yield event
+            if index == 0 and k == 0:
+                yield sse({"type": "ping"}, "ping")
+    # message_delta.usage is cumulative and repeats the input and cache counts (SDK
+    # MessageDeltaUsage; real streams 2026), but not cache_creation, service_tier or inference_geo.
+    usage = message["usage"]
     yield sse({"type": "message_delta",
-               "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]},
-               "usage": {"output_tokens": message["usage"]["output_tokens"]}}, "message_delta")
+               "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"],
+                         "stop_details": None},
+               "usage": {k: usage[k] for k in ("input_tokens", "cache_creation_input_tokens",
+                                               "cache_read_input_tokens", "output_tokens")}},
+              "message_delta")
     yield sse({"type": "message_stop"}, "message_stop")
+
+
+def _check_output_config(config: Any, model_id: str) -> None:
+    """``output_config.effort``: one of the five levels, and one the model supports."""
+    if not isinstance(config, dict) or config.get("effort") is None:
+        return
+    effort = config["effort"]
+    if effort not in EFFORT_LEVELS:
+        raise _invalid(f"output_config.effort: Input should be {_or_list(EFFORT_LEVELS)}")
+    supported = MODEL_EFFORTS.get(model_id)
+    if supported is not None and effort not in supported:
+        # Real 400 for claude-opus-4-6 + "xhigh" (pydantic-ai cassette, 2026).
+        raise _invalid(f"This model does not support effort level '{effort}'. Supported levels: "
+                       f"{', '.join(sorted(supported))}.")
+
+
+def _text_block_events(index: int, text: str):
+    yield sse({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
+              "content_block_start")
+    for piece in word_chunks(text):
+        yield sse({"type": "content_block_delta", "index": index,
+                   "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
+    yield sse({"type": "content_block_stop", "index": index}, "content_block_stop")
 
 
 def _output_schema(body: dict) -> dict | None:

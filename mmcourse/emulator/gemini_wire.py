@@ -19,11 +19,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from mmcourse.emulator import caching, urls
+from mmcourse.emulator import caching, gemini_tools, urls
 from mmcourse.emulator import models as served_models
+from mmcourse.emulator.gemini_usage import details as _details
+from mmcourse.emulator.gemini_usage import thought_tokens, usage_metadata
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
 from mmcourse.emulator.state import StoredFile, StoreFull, Upload
+from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
     BadJson,
@@ -37,24 +40,16 @@ from mmcourse.emulator.wire import (
     stable_token,
     word_chunks,
 )
+from mmcourse.providers import gemini as gemini_provider
 
 NAME = "gemini"
-# 2026-01-12: inline request payloads up to 100 MB (Gemini API blog, Jan 2026).
-BODY_LIMIT = 100 * 1024 * 1024
+FACTS = gemini_provider.WIRE_FACTS  # limits and allow-lists shared with the client
+BODY_LIMIT = FACTS.max_request_bytes  # 100 MB inline since 2026-01-12 (Gemini API blog)
 CHUNK_LIMIT = 64 * 1024 * 1024  # one resumable-upload request (the SDK sends 8 MiB chunks)
 FILE_TTL = 48 * 3600  # uploaded files are kept 48 hours (File API docs)
 TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta."
-# MIME types generateContent accepts inline or via fileData (Gemini image/audio/video/document
-# docs). ``image/jpg`` is deliberately absent: the real API rejects it. The x-/mpeg aliases are
-# what Python's mimetypes (and so the SDK) produce for .wav, .mp3 and .mov files.
-SUPPORTED_MIME = frozenset("""
-image/png image/jpeg image/webp image/heic image/heif
-audio/wav audio/x-wav audio/wave audio/mp3 audio/mpeg audio/aiff audio/x-aiff audio/aac audio/ogg audio/flac
-video/mp4 video/mpeg video/mov video/quicktime video/avi video/x-msvideo video/x-flv video/mpg
-video/webm video/wmv video/x-ms-wmv video/3gpp
-application/pdf text/plain text/html text/css text/md text/markdown text/csv text/xml text/rtf
-text/javascript application/x-javascript text/x-python application/x-python
-""".split())
+# MIME types generateContent accepts inline or via fileData: the provider's allow-lists.
+SUPPORTED_MIME = frozenset(FACTS.image_mimes + FACTS.audio_mimes + FACTS.video_mimes + FACTS.document_mimes)
 # Commands an upload URL accepts (the resumable protocol; "start" only opens a session).
 UPLOAD_COMMANDS = frozenset(frozenset(c) for c in (
     {"upload"}, {"upload", "finalize"}, {"finalize"}, {"query"}, {"cancel"}))
@@ -335,8 +330,13 @@ class GeminiWire:
         try:
             return served_models.resolve(NAME, call.model)
         except served_models.ModelNotFound:
+            # The real text names the method, and generateContent's (2025-2026) says
+            # "ModelService.ListModels" where countTokens' says "ListModels" (real bodies:
+            # pydantic-ai cassettes; google-genai issues quoting both).
+            method = call.params.get("method") or "generateContent"
+            lister = "ListModels" if method == "countTokens" else "ModelService.ListModels"
             raise _error(404, f"models/{call.model} is not found for API version {call.params['version']}, "
-                         "or is not supported for generateContent. Call ListModels to see the list "
+                         f"or is not supported for {method}. Call {lister} to see the list "
                          "of available models and their supported methods.") from None
 
     def model_method(self, call: Call) -> Reply:
@@ -356,9 +356,23 @@ class GeminiWire:
             usage = usage_for(NAME, model.id, found["texts"], found["media"], "")
             return Reply({"totalTokens": usage.input_tokens, "promptTokensDetails": _details(usage)})
         config = request.get("generation_config") or {}
-        answer = compose(found["prompt"], found["media"], system=found["system"] or None,
-                         provider=NAME, model=model.id, json_mode=found["json_mode"],
-                         json_schema=found["json_schema"])
+        tooling = gemini_tools.read(request)
+        system = found["system"] or None
+        json_args = {"json_mode": found["json_mode"], "json_schema": found["json_schema"]}
+        offered = gemini_tools.allowed(tooling, request.get("tool_config"))
+        calls = choose_tool_calls(found["prompt"], found["media"], offered, tooling.choice, system=system,
+                                  provider=NAME, model=model.id, answered_calls=len(tooling.results),
+                                  parallel=True)
+        count = call.state.next_count(call.scope)
+        response_id = stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
+        if calls:
+            return self._function_calls(call, model, config, found, calls, response_id)
+        if tooling.results:
+            answer = answer_after_results(tooling.prompt or found["prompt"], found["media"], tooling.results,
+                                          system=system, provider=NAME, model=model.id, **json_args)
+        else:
+            answer = compose(found["prompt"], found["media"], system=system, provider=NAME, model=model.id,
+                             **json_args)
         finish = "STOP"
         for stop in config.get("stop_sequences") or []:
             if stop and stop in answer:
@@ -369,15 +383,12 @@ class GeminiWire:
         if cut:
             finish = "MAX_TOKENS"
         usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
-        count = call.state.next_count(call.scope)
-        response_id = stable_token(hashlib.sha256(call.body).hexdigest(), count, length=22)
         candidates = int(config.get("candidate_count") or 1)
-        usage_meta = {"promptTokenCount": usage.input_tokens, "candidatesTokenCount": usage.output_tokens * candidates,
-                      "totalTokenCount": usage.input_tokens + usage.output_tokens * candidates,
-                      "promptTokensDetails": _details(usage)}
+        thoughts = thought_tokens(model.id, config, usage.output_tokens)
+        usage_meta = usage_metadata(usage.input_tokens, usage.output_tokens * candidates, thoughts, _details(usage))
         caching.gemini_usage(call, model.id, request, found["media"], usage_meta, cached_tokens)
         if method == "streamGenerateContent":
-            chunks = _stream_bodies(answer, finish, usage_meta, model.id, response_id)
+            chunks = _stream_bodies(answer, finish, usage, thoughts, model.id, response_id)
             if call.query.get("alt") == "sse":
                 return Reply(stream=(sse(c) for c in chunks), media_type="text/event-stream")
             return Reply(stream=_json_array(chunks), media_type="application/json")
@@ -386,6 +397,24 @@ class GeminiWire:
                             "finishReason": finish, "index": i} for i in range(candidates)],
             "usageMetadata": usage_meta, "modelVersion": model.id, "responseId": response_id,
         })
+
+    def _function_calls(self, call: Call, model, config: dict, found: dict, calls: list,
+                        response_id: str) -> Reply:
+        """An answer of ``functionCall`` parts: ``finishReason`` stays STOP (real 2026 responses)."""
+        usage = usage_for(NAME, model.id, found["texts"], found["media"], gemini_tools.output_text(calls))
+        thoughts = thought_tokens(model.id, config, usage.output_tokens)
+        candidate = {"content": {"parts": gemini_tools.parts(calls, response_id, signed=thoughts > 0),
+                                 "role": "model"},
+                     "finishReason": "STOP", "finishMessage": gemini_tools.CALL_FINISH_MESSAGE, "index": 0}
+        body = {"candidates": [candidate],
+                "usageMetadata": usage_metadata(usage.input_tokens, usage.output_tokens, thoughts, _details(usage)),
+                "modelVersion": model.id, "responseId": response_id}
+        if call.params["method"] != "streamGenerateContent":
+            return Reply(body)
+        # Streams carry the calls whole, in one chunk (they are not split into fragments).
+        if call.query.get("alt") == "sse":
+            return Reply(stream=iter([sse(body)]), media_type="text/event-stream")
+        return Reply(stream=_json_array([body]), media_type="application/json")
 
     def _gather(self, call: Call, request: dict, model) -> dict:
         contents = request.get("contents")
@@ -450,6 +479,13 @@ class GeminiWire:
                 media.append(self._inline(part["inline_data"], f"{where}.inline_data", model))
             if part.get("file_data") is not None:
                 media.append(self._file_part(call, part["file_data"], f"{where}.file_data", model))
+            response = part.get("function_response")
+            for k, inner in enumerate(response.get("parts") or [] if isinstance(response, dict) else []):
+                blob = (inner.get("inlineData") or inner.get("inline_data")) if isinstance(inner, dict) else None
+                if isinstance(blob, dict):  # Gemini 3 multimodal function results
+                    media.append(self._inline({"mime_type": blob.get("mimeType") or blob.get("mime_type"),
+                                               "data": blob.get("data")},
+                                              f"{where}.function_response.parts[{k}].inline_data", model))
         return "\n".join(texts)
 
     def _check_mime(self, mime: str | None, where: str, model) -> str:
@@ -708,21 +744,26 @@ def _page(call: Call, items: list, *, default: int, maximum: int) -> tuple[list,
     return page, base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=") if more else None
 
 
-def _details(usage) -> list[dict]:
-    return [{"modality": name, "tokenCount": count}
-            for name, count in usage.input_by_modality.items() if count or name == "TEXT"]
+def _stream_bodies(answer: str, finish: str, usage, thoughts: int, model: str, response_id: str) -> list[dict]:
+    """Gemini stream chunks: every one carries the running usageMetadata, the last finishReason.
 
+    ``candidatesTokenCount`` grows chunk by chunk; prompt and thought counts are there from the
+    first (real alt=sse recordings, gemini-2.5-flash, 2026-07).
+    """
+    from mmcourse.emulator.generate import text_tokens
 
-def _stream_bodies(answer: str, finish: str, usage_meta: dict, model: str, response_id: str) -> list[dict]:
-    """Gemini stream chunks: text deltas; the last one carries finishReason and usageMetadata."""
     pieces = word_chunks(answer) or [""]
-    bodies = []
+    bodies, sent = [], ""
     for k, piece in enumerate(pieces):
+        sent += piece
+        last = k == len(pieces) - 1
         candidate: dict = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
-        body: dict = {"candidates": [candidate], "modelVersion": model, "responseId": response_id}
-        if k == len(pieces) - 1:
+        so_far = usage.output_tokens if last else min(usage.output_tokens, max(1, text_tokens(sent)))
+        body: dict = {"candidates": [candidate],
+                      "usageMetadata": usage_metadata(usage.input_tokens, so_far, thoughts, _details(usage)),
+                      "modelVersion": model, "responseId": response_id}
+        if last:
             candidate["finishReason"] = finish
-            body["usageMetadata"] = usage_meta
         bodies.append(body)
     return bodies
 

@@ -32,6 +32,38 @@ ALIASES: dict[str, str] = {
 }
 
 
+# Registry id -> the dated snapshot a response's ``model`` names (OpenAI always resolves an alias,
+# Anthropic when the model has a dated id; Gemini echoes the URL id). Real responses recorded in
+# pydantic/pydantic-ai cassettes, 2025-03 .. 2026-07 (gpt-4o -> gpt-4o-2024-08-06, ...).
+SNAPSHOTS: dict[str, str] = {
+    "gpt-4o": "gpt-4o-2024-08-06",
+    "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
+    "gpt-4.1": "gpt-4.1-2025-04-14",
+    "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
+    "gpt-4.1-nano": "gpt-4.1-nano-2025-04-14",
+    "gpt-5": "gpt-5-2025-08-07",
+    "gpt-5-mini": "gpt-5-mini-2025-08-07",
+    "gpt-5-nano": "gpt-5-nano-2025-08-07",
+    "gpt-5.4-mini": "gpt-5.4-mini-2026-03-17",
+    "gpt-5.4-nano": "gpt-5.4-nano-2026-03-17",
+    "gpt-5.5": "gpt-5.5-2026-04-23",
+    "gpt-4o-audio-preview": "gpt-4o-audio-preview-2024-12-17",
+    "gpt-audio-mini": "gpt-audio-mini-2025-10-06",
+    "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
+    "claude-haiku-4-5": "claude-haiku-4-5-20251001",
+    "claude-opus-4-5": "claude-opus-4-5-20251101",
+}
+
+
+def response_model(requested: str) -> str:
+    """The ``model`` a response names for a requested id: its dated snapshot, else the id.
+
+    >>> response_model("gpt-4o"), response_model("gpt-4o-2024-11-20"), response_model("claude-sonnet-4-6")
+    ('gpt-4o-2024-08-06', 'gpt-4o-2024-11-20', 'claude-sonnet-4-6')
+    """
+    return SNAPSHOTS.get(requested, requested)
+
+
 class ModelNotFound(LookupError):
     """The id is unknown to this provider, or retired; ``retired`` carries the record."""
 

@@ -35,7 +35,14 @@ from mmcourse.emulator.openai_wire import (
     _missing,
     _number,
 )
-from mmcourse.emulator.tools import ToolCall, ToolChoice, ToolSpec, choose_tool_calls
+from mmcourse.emulator.tools import (
+    ToolCall,
+    ToolChoice,
+    ToolResult,
+    ToolSpec,
+    answer_after_results,
+    choose_tool_calls,
+)
 from mmcourse.emulator.wire import (
     Call,
     Reply,
@@ -135,8 +142,9 @@ class Gathered:
     prompt: str = ""
     media: list[Media] = field(default_factory=list)
     blocks: list[dict] = field(default_factory=list)  # content parts in order, for prompt caching
-    calls: list[str] = field(default_factory=list)  # call_ids of function_call items
+    calls: dict[str, str] = field(default_factory=dict)  # call_id -> name of function_call items
     outputs: list[str] = field(default_factory=list)  # call_ids of function_call_output items
+    results: list[ToolResult] = field(default_factory=list)  # tool results since the last user turn
 
 
 class ResponsesApi:
@@ -182,14 +190,20 @@ class ResponsesApi:
         count = call.state.next_count(call.scope)
         seed = hashlib.sha256(call.body).hexdigest()
         calls = choose_tool_calls(gathered.prompt, gathered.media, tools, choice, system=system,
-                                  provider=NAME, model=model.id, answered_calls=len(gathered.outputs))
+                                  provider=NAME, model=model.id, answered_calls=len(gathered.results),
+                                  parallel=body.get("parallel_tool_calls", True) is not False)
         if calls:
             output = [_function_call_item(seed, count, i, c) for i, c in enumerate(calls)]
             produced = "".join(c.arguments_json for c in calls)
             cut = False
         else:
-            answer = compose(gathered.prompt, gathered.media, system=system, provider=NAME,
-                             model=model.id, json_mode=fmt["type"] != "text", json_schema=json_schema)
+            json_args = {"json_mode": fmt["type"] != "text", "json_schema": json_schema}
+            if gathered.results:  # a turn after tool results answers from them
+                answer = answer_after_results(gathered.prompt, gathered.media, gathered.results, system=system,
+                                              provider=NAME, model=model.id, **json_args)
+            else:
+                answer = compose(gathered.prompt, gathered.media, system=system, provider=NAME,
+                                 model=model.id, **json_args)
             answer, cut = truncate_to_tokens(answer, max_out)
             output = [_message_item("msg_" + stable_token(seed, count, "msg", length=48,
                                                           alphabet="0123456789abcdef"),
@@ -295,21 +309,24 @@ class ResponsesApi:
             for key in ("call_id", "name", "arguments"):
                 if not isinstance(item.get(key), str):
                     raise _missing(rpath(*where, key))
-            out.calls.append(item["call_id"])
+            out.calls[item["call_id"]] = item["name"]
             out.texts.append(item["arguments"])
             return
         if kind == "function_call_output":
             if not isinstance(item.get("call_id"), str):
                 raise _missing(rpath(*where, "call_id"))
             output = item.get("output")
+            said: list[str] = []
             if isinstance(output, str):
-                out.texts.append(output)
-            elif isinstance(output, list):
+                said.append(output)
+            elif isinstance(output, list):  # a tool may return text, images and files
                 for j, part in enumerate(output):
-                    self._part(call, part, (*where, "output", j), INPUT_PARTS, model, out, [])
+                    self._part(call, part, (*where, "output", j), INPUT_PARTS, model, out, said)
             else:
                 raise _invalid_type(rpath(*where, "output"), "one of a string or array of objects", output)
+            out.texts.append("\n".join(said))
             out.outputs.append(item["call_id"])
+            out.results.append(ToolResult(out.calls.get(item["call_id"]), "\n".join(said), item["call_id"]))
             return
         role = item.get("role")
         if role is None:
@@ -335,6 +352,7 @@ class ResponsesApi:
             out.system.append(joined)
         elif role == "user":
             out.prompt = joined
+            out.results = []
 
     def _part(self, call: Call, part: Any, where: tuple, allowed: tuple, model, out: Gathered,
               texts: list[str]) -> None:

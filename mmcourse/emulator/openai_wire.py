@@ -13,11 +13,12 @@ import json
 import time
 from typing import Any
 
-from mmcourse.emulator import caching, urls
+from mmcourse.emulator import caching, openai_tools, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import StoredFile, StoreFull
+from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
     BadJson,
@@ -33,14 +34,17 @@ from mmcourse.emulator.wire import (
     stable_token,
     word_chunks,
 )
+from mmcourse.providers import openai as openai_provider
 
 NAME = "openai"
 # The real limit is 512 MB per request (OpenAI vision guide, 2026); the emulator stops at 64 MB
 # so a runaway request cannot exhaust memory, answering with OpenAI's own error shape.
 BODY_LIMIT = 64 * 1024 * 1024
 UPLOAD_LIMIT = 128 * 1024 * 1024  # real: 512 MB per file; emulator memory cap
-MAX_IMAGES = 1500  # images per request (OpenAI vision guide, 2026)
-IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
+FACTS = openai_provider.WIRE_FACTS  # limits and allow-lists shared with the client
+MAX_IMAGES = FACTS.max_images
+IMAGE_FORMATS = {mime: mime.split("/", 1)[1] for mime in FACTS.image_mimes}
+AUDIO_FORMATS = tuple(FACTS.audio_formats.values())
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 # Content-part types each role may send (CreateChatCompletionRequest message schemas).
 PART_TYPES = {
@@ -159,8 +163,8 @@ class OpenAIWire:
     """The OpenAI provider as the app sees it (see app.py for the protocol)."""
 
     name = NAME
-    owns_paths = (r"/v1/chat/.*", r"/v1/completions", r"/v1/responses.*", r"/v1/embeddings", r"/v1/audio/.*",
-                  r"/v1/batches.*")
+    # /v1/batches is not owned: the Gemini SDK polls /v1/batches/{id} too (told apart by headers).
+    owns_paths = (r"/v1/chat/.*", r"/v1/completions", r"/v1/responses.*", r"/v1/embeddings", r"/v1/audio/.*")
     marker_headers = ("authorization", "openai-organization", "openai-project")
 
     def __init__(self) -> None:
@@ -296,39 +300,54 @@ class OpenAIWire:
             raise _error(400, "Invalid 'messages': empty array. Expected an array with minimum "
                          "length 1, but got an empty array instead.", "messages", "empty_array")
         model = self._model(call.model)
+        if body.get("web_search_options") is not None:
+            # Only the search models take it (gpt-4o-search-preview ...), none of which the
+            # course serves (real 400 recorded in pydantic-ai's cassettes, 2025).
+            raise _error(400, "Web search options not supported with this model.", "web_search_options")
         options = _options(body, model)
         gathered = self._gather(call, messages, model)
         call.media = gathered["media"]
         if options["json_mode"] == "json_object" and "json" not in gathered["all_text"].lower():
             raise _error(400, "'messages' must contain the word 'json' in some form, to use "
                          "'response_format' of type 'json_object'.", "messages")
-        answer = compose(
-            gathered["prompt"], gathered["media"], system=gathered["system"] or None,
-            provider=NAME, model=model.id, json_mode=bool(options["json_mode"]),
-            json_schema=options["json_schema"],
-        )
-        answer, cut = truncate_to_tokens(answer, options["max_tokens"])
+        tooling = openai_tools.read(body, messages)
+        system = gathered["system"] or None
+        calls = choose_tool_calls(gathered["prompt"], gathered["media"], tooling.tools, tooling.choice,
+                                  system=system, provider=NAME, model=model.id,
+                                  answered_calls=len(tooling.results), parallel=tooling.parallel)
+        json_args = {"json_mode": bool(options["json_mode"]), "json_schema": options["json_schema"]}
+        if calls:
+            answer = openai_tools.output_text(calls)
+        elif tooling.results:
+            answer = answer_after_results(tooling.prompt or gathered["prompt"], gathered["media"],
+                                          tooling.results, system=system, provider=NAME, model=model.id,
+                                          **json_args)
+        else:
+            answer = compose(gathered["prompt"], gathered["media"], system=system, provider=NAME,
+                             model=model.id, **json_args)
+        answer, cut = truncate_to_tokens(answer, None if calls else options["max_tokens"])
         usage = usage_for(NAME, model.id, gathered["texts"], gathered["media"], answer)
+        wire_model = served_models.response_model(call.model)
         count = call.state.next_count(call.scope)
         cid = "chatcmpl-" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=29)
-        finish = "length" if cut else "stop"
-        usage_body = _usage(usage)
+        finish = "tool_calls" if calls else "length" if cut else "stop"
+        usage_body = _usage(usage, audio_model="audio" in model.modalities)
         caching.openai_chat_usage(call, body, model.id, gathered["media"], usage_body)
+        ids = openai_tools.call_ids(calls, cid)
         if options["stream"]:
-            return Reply(stream=_stream_chunks(cid, call.model, answer, finish, usage_body, options),
+            deltas = openai_tools.stream_deltas(calls, ids) if calls else None
+            return Reply(stream=_stream_chunks(cid, wire_model, answer, finish, usage_body, options, deltas),
                          media_type="text/event-stream")
-        choices = [
-            {"index": i, "message": {"role": "assistant", "content": answer, "refusal": None,
-                                     "annotations": []},
-             "logprobs": None, "finish_reason": finish}
-            for i in range(options["n"])
-        ]
+        reply = (openai_tools.message(calls, ids) if calls else
+                 {"role": "assistant", "content": answer, "refusal": None, "annotations": []})
+        choices = [{"index": i, "message": reply, "logprobs": None, "finish_reason": finish}
+                   for i in range(options["n"])]
         if options["n"] > 1:
             usage_body["completion_tokens"] *= options["n"]
             usage_body["total_tokens"] = usage_body["prompt_tokens"] + usage_body["completion_tokens"]
         return Reply({
             "id": cid, "object": "chat.completion", "created": int(time.time()),
-            "model": call.model, "choices": choices, "usage": usage_body,
+            "model": wire_model, "choices": choices, "usage": usage_body,
             "service_tier": "default", "system_fingerprint": "fp_mmcourse",
         })
 
@@ -463,12 +482,14 @@ class OpenAIWire:
         for key in ("data", "format"):
             if key not in spec:
                 raise _missing(_path(*where, "input_audio", key))
-        if spec["format"] not in ("wav", "mp3"):
-            raise _invalid_value(_path(*where, "input_audio", "format"), spec["format"], ("wav", "mp3"))
+        if spec["format"] not in AUDIO_FORMATS:
+            raise _invalid_value(_path(*where, "input_audio", "format"), spec["format"], AUDIO_FORMATS)
         if "audio" not in model.modalities:
-            # Same wording as the image case (audio wording UNCONFIRMED).
-            raise _error(400, "Invalid content type. input_audio is only supported by certain models.",
-                         _path(*where, "type"))
+            # The 2026 wording names the message, not the part (real 400 for gpt-5-mini recorded
+            # in pydantic-ai's cassettes, 2026).
+            message = f"messages[{where[1]}]"
+            raise _error(400, f"Invalid '{message}'. Content blocks are expected to be either text or "
+                         "image_url type.", message, "invalid_value")
         data = decode_std_base64(spec["data"]) if isinstance(spec["data"], str) else None
         if not data:
             raise _error(400, f"Invalid value for '{_path(*where, 'input_audio', 'data')}': expected raw "
@@ -682,8 +703,9 @@ def _options(body: dict, model) -> dict:
             "json_schema": json_schema}
 
 
-def _usage(usage) -> dict:
-    return {
+def _usage(usage, *, audio_model: bool = False) -> dict:
+    """Chat usage; audio models also split prompt and completion by modality (real bodies, 2025)."""
+    body = {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.input_tokens + usage.output_tokens,
@@ -692,10 +714,16 @@ def _usage(usage) -> dict:
         "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
                                       "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
     }
+    if audio_model:
+        body["prompt_tokens_details"].update(text_tokens=usage.input_by_modality.get("TEXT", 0),
+                                             image_tokens=usage.input_by_modality.get("IMAGE", 0))
+        body["completion_tokens_details"]["text_tokens"] = usage.output_tokens
+    return body
 
 
-def _stream_chunks(cid: str, model: str, answer: str, finish: str, usage: dict, options: dict):
-    """OpenAI SSE: role delta, content deltas, finish chunk, optional usage chunk, [DONE]."""
+def _stream_chunks(cid: str, model: str, answer: str, finish: str, usage: dict, options: dict,
+                   tool_deltas: list[dict] | None = None):
+    """OpenAI SSE: role delta, content (or tool-call) deltas, finish chunk, usage chunk, [DONE]."""
     include_usage = bool(options["stream_options"].get("include_usage"))
     obfuscate = options["stream_options"].get("include_obfuscation", True) is not False
     created = int(time.time())
@@ -711,6 +739,11 @@ def _stream_chunks(cid: str, model: str, answer: str, finish: str, usage: dict, 
         return sse(body)
 
     for index in range(options["n"]):
+        if tool_deltas:
+            for delta in tool_deltas:
+                yield chunk([{"index": index, "delta": delta, "logprobs": None, "finish_reason": None}])
+            yield chunk([{"index": index, "delta": {}, "logprobs": None, "finish_reason": finish}])
+            continue
         yield chunk([{"index": index, "delta": {"role": "assistant", "content": "", "refusal": None},
                       "logprobs": None, "finish_reason": None}])
         for piece in word_chunks(answer):

@@ -46,30 +46,73 @@ class ToolCall:
         return json.dumps(self.arguments, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class ToolResult:
+    """A tool's result sent back in a later turn: which call it answers and what it said.
+
+    ``media`` holds ``emulator.media.Media`` a result carried (Anthropic images inside a
+    ``tool_result``, Gemini 3 ``functionResponse.parts``): the answer engine reads them.
+    """
+
+    name: str | None
+    text: str
+    call_id: str | None = None
+    is_error: bool = False
+    media: tuple = ()
+
+
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("a an and the of to for in on with by is are be this that it its from as or".split())
+# Verbs a tool name starts with that say nothing about what it does (get_capital -> capital).
+_NAME_VERBS = frozenset("get fetch find lookup look retrieve read list do make run call use".split())
+# "Use the tool", "call the get_images tool", "call a function": an explicit request for a call.
+_ASKS_FOR_A_TOOL = re.compile(r"\b(?:use|call|invoke|run)\b[^.?!]{0,40}\b(?:tools?|functions?)\b", re.I)
 
 
 def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower().replace("_", " ")) if w not in _STOP and len(w) > 2}
 
 
-def wanted_tool(prompt: str, tools: list[ToolSpec]) -> ToolSpec | None:
-    """The tool a prompt asks for under ``auto``: its name, or enough of its description's words.
+def _name_words(name: str) -> set[str]:
+    words = _words(name)
+    return (words - _NAME_VERBS) or words
 
-    >>> wanted_tool("Record this expense", [ToolSpec("record_expense", "Save one expense")]).name
-    'record_expense'
+
+def wanted_tools(prompt: str, tools: list[ToolSpec]) -> list[ToolSpec]:
+    """The tools a prompt asks for under ``auto``, in the order of the tools list.
+
+    A tool is wanted when the prompt names it, uses every word of its name (``record_expense``
+    in "Record this expense"; a leading ``get_`` does not count), or shares at least two words
+    with its name and description. A prompt that asks to "use the tool" wants the best match,
+    or the only tool there is.
+
+    >>> [t.name for t in wanted_tools("Record this expense", [ToolSpec("record_expense", "Save one expense")])]
+    ['record_expense']
     """
-    asked = _words(prompt)
-    best, best_score = None, 0
+    asked, lowered = _words(prompt), prompt.lower()
+    wanted, best, best_score = [], None, 0
     for tool in tools:
-        name_words = _words(tool.name)
-        if tool.name.lower() in prompt.lower() or (name_words and name_words <= asked):
-            return tool
+        name_words = _name_words(tool.name)
+        if tool.name.lower() in lowered or (name_words and name_words <= asked):
+            wanted.append(tool)
+            continue
         score = len(asked & (name_words | _words(tool.description)))
+        if score >= 2:
+            wanted.append(tool)
         if score > best_score:
             best, best_score = tool, score
-    return best if best_score >= 2 else None
+    if not wanted and _ASKS_FOR_A_TOOL.search(prompt):
+        if best is not None:
+            return [best]
+        if len(tools) == 1:
+            return list(tools)
+    return wanted
+
+
+def wanted_tool(prompt: str, tools: list[ToolSpec]) -> ToolSpec | None:
+    """The first tool a prompt asks for under ``auto`` (see ``wanted_tools``), or None."""
+    found = wanted_tools(prompt, tools)
+    return found[0] if found else None
 
 
 def choose_tool_calls(
@@ -82,28 +125,48 @@ def choose_tool_calls(
     provider: str,
     model: str,
     answered_calls: int = 0,
+    parallel: bool = False,
 ) -> list[ToolCall]:
     """The calls to answer with (empty: answer in text). ``media`` are ``emulator.media.Media``.
 
     ``answered_calls`` counts tool results already in the conversation: once a result has
-    come back, ``auto`` answers in text from it instead of calling again.
+    come back, ``auto`` answers in text from it instead of calling again. ``parallel`` lets
+    one turn call every tool the prompt asks for (OpenAI ``parallel_tool_calls``, Anthropic
+    without ``disable_parallel_tool_use``, Gemini always); otherwise at most one is called.
     """
     if not tools or choice.mode == "none":
         return []
     if choice.mode == "tool":
-        tool = next((t for t in tools if t.name == choice.name), None)
-        if tool is None:
-            return []
+        chosen = [t for t in tools if t.name == choice.name][:1]
     elif choice.mode == "required":
-        tool = wanted_tool(prompt, tools) or tools[0]
+        chosen = wanted_tools(prompt, tools) or tools[:1]
     else:
         if answered_calls:
             return []
-        tool = wanted_tool(f"{system or ''}\n{prompt}", tools)
-        if tool is None:
-            return []
+        chosen = wanted_tools(f"{system or ''}\n{prompt}", tools)
+    if not parallel:
+        chosen = chosen[:1]
     return [ToolCall(tool.name, tool_arguments(prompt, media, tool, system=system,
-                                               provider=provider, model=model))]
+                                               provider=provider, model=model))
+            for tool in chosen]
+
+
+def answer_from_results(results: list[ToolResult]) -> str:
+    """A text answer that uses the tool results of the last turn (what they returned, verbatim).
+
+    No model runs, so the emulator reports what the tools returned rather than reasoning about
+    it; media inside results are answered by the answer engine instead.
+
+    >>> print(answer_from_results([ToolResult("get_capital", "London")]))
+    Offline emulator: from the get_capital tool's result: London
+    """
+    lines = []
+    for result in results:
+        who = f"the {result.name} tool" if result.name else "the tool"
+        verb = "reported an error" if result.is_error else "result"
+        text = " ".join(result.text.split()) or "(empty)"
+        lines.append(f"from {who}'s {verb}: {text}" if verb == "result" else f"{who} {verb}: {text}")
+    return "Offline emulator: " + "; ".join(lines)
 
 
 def tool_arguments(prompt: str, media: list, tool: ToolSpec, *, system: str | None,
@@ -121,3 +184,54 @@ def tool_arguments(prompt: str, media: list, tool: ToolSpec, *, system: str | No
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def answer_after_results(
+    prompt: str,
+    media: list,
+    results: list[ToolResult],
+    *,
+    system: str | None,
+    provider: str,
+    model: str,
+    json_mode: bool = False,
+    json_schema: dict | None = None,
+) -> str:
+    """The answer of a turn that follows tool results: it is built from what they returned.
+
+    A JSON answer takes its values from JSON results (``{"city": "Mexico City"}`` fills a
+    ``city`` key), or from the media when there are any; prose reports the results as they came
+    back, followed by the answer engine's reply about the media (sent in the request or inside
+    a result) when there are some.
+    """
+    from mmcourse.emulator.generate import compose
+
+    media = [*media, *(m for r in results for m in r.media)]
+    # The results' own text stays out of the engine's prompt: a JSON result would read as a
+    # JSON skeleton to fill.
+    if json_mode or json_schema is not None:
+        if media:
+            return compose(prompt, media, system=system, provider=provider, model=model,
+                           json_mode=json_mode, json_schema=json_schema)
+        return _json_from_results(results, json_schema)
+    report = answer_from_results(results)
+    if not media:
+        return report
+    about = compose(prompt, media, system=system, provider=provider, model=model)
+    return f"{report}\n\n{about}"
+
+
+def _json_from_results(results: list[ToolResult], json_schema: dict | None) -> str:
+    values: dict = {}
+    for result in results:
+        try:
+            value = json.loads(result.text)
+        except ValueError:
+            value = result.text
+        if isinstance(value, dict):
+            values.update(value)
+        elif result.name:
+            values[result.name] = value
+    keys = list((json_schema or {}).get("properties") or values)
+    lowered = {k.lower(): v for k, v in values.items()}
+    return json.dumps({k: values.get(k, lowered.get(k.lower())) for k in keys}, ensure_ascii=False)

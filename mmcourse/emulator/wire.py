@@ -35,8 +35,10 @@ class ApiError(Exception):
         code: str | None = None,
         details: list | None = None,
         headers: dict | None = None,
+        edge: bool = False,
     ) -> None:
         super().__init__(message)
+        self.edge = edge  # answered by the provider's edge layer (its bare shape), not the API
         self.status = status
         self.message = message
         self.type = type
@@ -138,10 +140,15 @@ def decode_proto_base64(text: str) -> bytes | None:
 
 
 def first_bad_base64_prefix(text: str) -> str:
-    """The part of ``text`` before its first non-base64 character (how Google quotes it)."""
-    m = re.match(r"[A-Za-z0-9+/_\-=]*", text)
-    cut = m.end() if m else 0
-    return text[: max(cut, 1)][:100] if cut else text[:100]
+    """The part of a bad ``bytes`` value Google quotes: up to its first comma (at most 100 chars).
+
+    A data URL is quoted as ``"data:image/png;base64"`` (real 400 quoted in
+    musistudio/claude-code-router#845, 2025).
+
+    >>> first_bad_base64_prefix("data:image/png;base64,iVBORw0KGgo=")
+    'data:image/png;base64'
+    """
+    return text.split(",", 1)[0][:100]
 
 
 _DATA_URL = re.compile(r"data:([^;,]*)((?:;[^;,]*)*),(.*)", re.S)

@@ -1,7 +1,7 @@
 """The provider wire layer: one module per provider, each with pure build/parse functions.
 
 ``get(name)`` returns the module; every module exposes the same names (``build_request``,
-``parse_response``, ``parse_error``, ``stream_delta``, ``CAPABILITIES``, ``ANSWER_PATH`` ...),
+``parse_response``, ``parse_error``, ``stream_delta``, ``WIRE_FACTS``, ``ANSWER_PATH`` ...),
 so code that works for one provider works for all.
 """
 

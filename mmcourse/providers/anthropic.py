@@ -22,6 +22,7 @@ from .base import (
     Part,
     Text,
     Usage,
+    WireFacts,
     error_from_envelope,
 )
 
@@ -35,19 +36,23 @@ ANSWER_PATH = "content[0].text"
 AUTH = "x-api-key: <key> + anthropic-version: 2023-06-01"
 MEDIA_FIELD = "source = {type: base64, media_type, data: <raw base64>}"
 
-CAPABILITIES: dict[str, Any] = {
-    "image_mimes": ("image/jpeg", "image/png", "image/gif", "image/webp"),
-    "audio_formats": {},
-    "document_mimes": ("application/pdf", "text/plain"),
-    "video": False,
+WIRE_FACTS = WireFacts(
+    image_mimes=("image/jpeg", "image/png", "image/gif", "image/webp"),
+    document_mimes=("application/pdf", "text/plain"),
     # Anthropic vision docs, 2026: 10 MB per image measured on the base64 string (5 MB on
-    # Bedrock/Vertex), 8000 px per side (2000 px when a request has more than 20 images),
-    # 32 MB per Messages request (413 request_too_large beyond).
-    "max_image_b64_bytes": 10 * 1024 * 1024,
-    "max_request_bytes": 32 * 1024 * 1024,
-    "max_image_edge": 8000,
-    "max_images": 100,
-}
+    # Bedrock/Vertex), 8000 px per side (2000 px when a request has more than 20 images), 100
+    # images for 200k-context models (600 for others); PDF docs: 100 pages; 32 MB per
+    # Messages request (413 request_too_large beyond).
+    max_request_bytes=32 * 1024 * 1024,
+    max_images=100,
+    max_images_long_context=600,
+    max_image_b64_bytes=10 * 1024 * 1024,
+    max_image_edge=8000,
+    max_image_edge_many=2000,
+    many_images=20,
+    max_pdf_pages=100,
+    max_file_bytes=500 * 1024 * 1024,  # Files API (beta), per file
+)
 
 
 def _block(part: Part) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def _block(part: Part) -> dict[str, Any]:
     kind = "image" if part.mime.startswith("image/") else "document"
     if isinstance(part, FileRef):
         return {"type": kind, "source": {"type": "file", "file_id": part.ref}}
-    if part.mime in CAPABILITIES["image_mimes"]:
+    if part.mime in WIRE_FACTS.image_mimes:
         return {"type": "image", "source": {"type": "base64", "media_type": part.mime, "data": part.b64}}
     if part.mime == "application/pdf":
         return {"type": "document", "source": {"type": "base64", "media_type": part.mime, "data": part.b64}}

@@ -58,6 +58,45 @@ class Options:
 
 DEFAULT_OPTIONS = Options()
 
+
+@dataclass(frozen=True)
+class WireFacts:
+    """One provider's wire limits and allow-lists: the one table the client, the router and the
+    emulator's validation all read (``providers.<name>.WIRE_FACTS``).
+
+    MIME lists hold what the real API accepts, aliases included. A limit of ``None`` is one the
+    provider does not state. Caps the emulator adds for its own memory stay in the emulator.
+    """
+
+    image_mimes: tuple[str, ...]
+    document_mimes: tuple[str, ...]
+    max_request_bytes: int  # the whole request body
+    audio_mimes: tuple[str, ...] = ()
+    video_mimes: tuple[str, ...] = ()
+    # OpenAI's input_audio names a format, not a MIME type: MIME -> format.
+    audio_formats: dict[str, str] = field(default_factory=dict, hash=False)
+    max_images: int | None = None  # images per request
+    max_images_long_context: int | None = None  # ... for models with a context over 200k tokens
+    max_image_bytes: int | None = None  # decoded bytes per image
+    max_image_b64_bytes: int | None = None  # base64 characters per image
+    max_image_edge: int | None = None  # pixels on the longer side
+    max_image_edge_many: int | None = None  # ... when a request has more than ``many_images``
+    many_images: int | None = None
+    max_pdf_pages: int | None = None
+    max_file_bytes: int | None = None  # one file uploaded to the provider's file API
+    upload_chunk_bytes: int | None = None  # what the official SDK sends per upload request
+
+    def mimes(self, modality: str) -> tuple[str, ...]:
+        """The MIME types this provider takes for a registry modality (image, audio, video, pdf)."""
+        return {"image": self.image_mimes, "audio": self.audio_mimes or tuple(self.audio_formats),
+                "video": self.video_mimes, "pdf": self.document_mimes}.get(modality, ())
+
+    def takes(self, mime: str) -> bool:
+        """Whether any of the allow-lists holds ``mime``."""
+        mime = mime.lower()
+        return any(mime in group for group in (self.image_mimes, self.document_mimes, self.audio_mimes,
+                                               self.video_mimes, tuple(self.audio_formats)))
+
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key"})
 _KEY_IN_URL = re.compile(r"([?&]key=)[^&#]+")
 

@@ -24,6 +24,7 @@ from .base import (
     Part,
     Text,
     Usage,
+    WireFacts,
     error_from_envelope,
 )
 
@@ -37,19 +38,26 @@ ANSWER_PATH = "candidates[0].content.parts[0].text"
 AUTH = "x-goog-api-key: <key> (or ?key=<key>, which leaks into URLs)"
 MEDIA_FIELD = "inline_data = {mime_type, data: <raw base64>}"
 
-CAPABILITIES: dict[str, Any] = {
-    # Gemini image/audio/video/document understanding docs; image/jpg is rejected.
-    "image_mimes": ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"),
-    "audio_mimes": ("audio/wav", "audio/mp3", "audio/aiff", "audio/aac", "audio/ogg", "audio/flac"),
-    "video_mimes": ("video/mp4", "video/mpeg", "video/mov", "video/avi", "video/x-flv", "video/mpg",
-                    "video/webm", "video/wmv", "video/3gpp"),
-    "document_mimes": ("application/pdf", "text/plain", "text/csv", "text/html", "text/md"),
-    "video": True,
-    # 100 MB inline request since 2026-01-12 (20 MB before); File API: 2 GB per file, 48 h.
-    "max_request_bytes": 100 * 1024 * 1024,
-    "max_file_bytes": 2 * 1024 * 1024 * 1024,
-    "upload_chunk_bytes": 8 * 1024 * 1024,
-}
+WIRE_FACTS = WireFacts(
+    # Gemini image/audio/video/document understanding docs (2025-2026); image/jpg is rejected.
+    # The x-/wave/mpeg/quicktime/msvideo aliases and text/markdown are what Python's mimetypes
+    # (and so the google-genai SDK) produce for .wav, .mp3, .mov, .avi, .wmv and .md files.
+    image_mimes=("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"),
+    audio_mimes=("audio/wav", "audio/x-wav", "audio/wave", "audio/mp3", "audio/mpeg", "audio/aiff",
+                 "audio/x-aiff", "audio/aac", "audio/ogg", "audio/flac"),
+    video_mimes=("video/mp4", "video/mpeg", "video/mov", "video/quicktime", "video/avi", "video/x-msvideo",
+                 "video/x-flv", "video/mpg", "video/webm", "video/wmv", "video/x-ms-wmv", "video/3gpp"),
+    # The document docs' text formats, text/xml included (the client refused it while the
+    # emulator took it: one table now).
+    document_mimes=("application/pdf", "text/plain", "text/html", "text/css", "text/md", "text/markdown",
+                    "text/csv", "text/xml", "text/rtf", "text/javascript", "application/x-javascript",
+                    "text/x-python", "application/x-python"),
+    # 100 MB inline request since 2026-01-12 (20 MB before); File API: 2 GB per file, 48 h;
+    # google-genai uploads in 8 MiB chunks.
+    max_request_bytes=100 * 1024 * 1024,
+    max_file_bytes=2 * 1024 * 1024 * 1024,
+    upload_chunk_bytes=8 * 1024 * 1024,
+)
 # Gemini spells MP3 audio/mp3 where the IANA type is audio/mpeg.
 _WIRE_MIME = {"audio/mpeg": "audio/mp3"}
 

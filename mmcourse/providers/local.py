@@ -9,8 +9,8 @@ from __future__ import annotations
 from .openai import (
     ANSWER_PATH,
     AUTH,
-    CAPABILITIES,
     MEDIA_FIELD,
+    WIRE_FACTS,
     build_body,
     build_request,
     parse_error,
@@ -24,6 +24,6 @@ KEY_ENV_VARS = ("MMCOURSE_LOCAL_API_KEY",)
 BASE_URL_ENV = "MMCOURSE_LOCAL_BASE_URL"
 
 __all__ = [
-    "ANSWER_PATH", "AUTH", "BASE_URL_ENV", "CAPABILITIES", "DEFAULT_BASE_URL", "KEY_ENV_VARS",
-    "MEDIA_FIELD", "NAME", "build_body", "build_request", "parse_error", "parse_response", "stream_delta",
+    "ANSWER_PATH", "AUTH", "BASE_URL_ENV", "DEFAULT_BASE_URL", "KEY_ENV_VARS",
+    "MEDIA_FIELD", "NAME", "WIRE_FACTS", "build_body", "build_request", "parse_error", "parse_response", "stream_delta",
 ]

@@ -22,6 +22,7 @@ from .base import (
     Part,
     Text,
     Usage,
+    WireFacts,
     error_from_envelope,
 )
 
@@ -33,16 +34,16 @@ ANSWER_PATH = "choices[0].message.content"
 AUTH = "Authorization: Bearer <key>"
 MEDIA_FIELD = "image_url.url = data:<mime>;base64,<...>"
 
-CAPABILITIES: dict[str, Any] = {
-    "image_mimes": ("image/png", "image/jpeg", "image/gif", "image/webp"),
-    "audio_formats": {"audio/wav": "wav", "audio/mpeg": "mp3"},
-    "document_mimes": ("application/pdf",),
-    "video": False,
-    # OpenAI images-and-vision guide, 2026: up to 512 MB per request and 1,500 images.
-    "max_request_bytes": 512 * 1024 * 1024,
-    "max_images": 1500,
-    "max_image_bytes": 50 * 1024 * 1024,  # older 20 MB per image; 2026 states only the request cap
-}
+WIRE_FACTS = WireFacts(
+    image_mimes=("image/png", "image/jpeg", "image/gif", "image/webp"),
+    audio_formats={"audio/wav": "wav", "audio/mpeg": "mp3"},
+    document_mimes=("application/pdf",),
+    # OpenAI images-and-vision guide, 2026: up to 512 MB per request and 1,500 images; the
+    # older 20 MB per image became 50 MB (2026 states only the request cap).
+    max_request_bytes=512 * 1024 * 1024,
+    max_images=1500,
+    max_image_bytes=50 * 1024 * 1024,
+)
 
 
 def _content_part(part: Part, options: Options) -> dict[str, Any]:
@@ -50,18 +51,18 @@ def _content_part(part: Part, options: Options) -> dict[str, Any]:
         return {"type": "text", "text": part.text}
     if isinstance(part, FileRef):
         return {"type": "file", "file": {"file_id": part.ref}}
-    if part.mime in CAPABILITIES["image_mimes"]:
+    if part.mime in WIRE_FACTS.image_mimes:
         image: dict[str, Any] = {"url": data_url(part.mime, part.b64)}
         if options.detail:
             image["detail"] = options.detail
         return {"type": "image_url", "image_url": image}
-    if part.mime in CAPABILITIES["audio_formats"]:
+    if part.mime in WIRE_FACTS.audio_formats:
         # input_audio takes raw base64 (no data: prefix) and a format name.
         return {
             "type": "input_audio",
-            "input_audio": {"data": part.b64, "format": CAPABILITIES["audio_formats"][part.mime]},
+            "input_audio": {"data": part.b64, "format": WIRE_FACTS.audio_formats[part.mime]},
         }
-    if part.mime in CAPABILITIES["document_mimes"]:
+    if part.mime in WIRE_FACTS.document_mimes:
         return {
             "type": "file",
             "file": {"filename": part.name or "document.pdf", "file_data": data_url(part.mime, part.b64)},
@@ -163,15 +164,15 @@ def _responses_part(part: Part, options: Options) -> dict[str, Any]:
     if isinstance(part, FileRef):
         kind = "input_image" if part.mime.startswith("image/") else "input_file"
         return {"type": kind, "file_id": part.ref}
-    if part.mime in CAPABILITIES["image_mimes"]:
+    if part.mime in WIRE_FACTS.image_mimes:
         image: dict[str, Any] = {"type": "input_image", "image_url": data_url(part.mime, part.b64)}
         if options.detail:
             image["detail"] = options.detail
         return image
-    if part.mime in CAPABILITIES["document_mimes"]:
+    if part.mime in WIRE_FACTS.document_mimes:
         return {"type": "input_file", "filename": part.name or "document.pdf",
                 "file_data": data_url(part.mime, part.b64)}
-    if part.mime in CAPABILITIES["audio_formats"]:
+    if part.mime in WIRE_FACTS.audio_formats:
         raise ValueError(
             "The Responses API takes no audio input: transcribe the audio first "
             "(POST /v1/audio/transcriptions) or use api='chat' with an audio model."
