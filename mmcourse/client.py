@@ -242,9 +242,28 @@ def build(
     model = model or registry.default_model(provider, first)
     check_capability(provider, model, parts)
     check_limits(provider, parts)
+    builder = request_builder(provider, options.pop("api", None))
     known = {k: options.pop(k) for k in list(options) if k in Options.__dataclass_fields__}
     opts = Options(**known, extra=options.pop("extra", {}) | options)
-    return providers.get(provider).build_request(model, parts, opts, base_url=cfg.base_url, api_key=cfg.api_key)
+    return builder(model, parts, opts, base_url=cfg.base_url, api_key=cfg.api_key)
+
+
+def request_builder(provider: str, api: str | None = None) -> Callable[..., HttpRequest]:
+    """The provider's request builder for one of its wire formats (``api=None``: its default).
+
+    OpenAI has two: ``"chat"`` (Chat Completions, the default) and ``"responses"`` (the
+    Responses API OpenAI recommends for new projects); the others have one.
+    """
+    module = providers.get(provider)
+    if api is None:
+        return module.build_request
+    apis = getattr(module, "APIS", {})  # declared only by providers with several wire formats
+    if api not in apis:
+        offered = "; ".join(f"{name}: {', '.join(sorted(m.APIS))}" for name, m in providers.MODULES.items()
+                            if hasattr(m, "APIS"))
+        raise ValueError(f"{provider} has no api={api!r}. Wire formats to choose from: {offered} "
+                         "(leave api out for a provider's default).")
+    return apis[api]
 
 
 def ask(
@@ -258,8 +277,9 @@ def ask(
 ) -> Answer | Iterator[str]:
     """Ask ``provider`` about ``files`` with ``prompt``; return an Answer (or text deltas if ``stream``).
 
-    Options: ``max_output_tokens``, ``system``, ``temperature``, ``json``, ``detail``; anything
-    else is merged into the request body as-is.
+    Options: ``max_output_tokens``, ``system``, ``temperature``, ``json``, ``detail``; ``api``
+    picks a provider's wire format (``ask("openai", ..., api="responses")`` speaks the Responses
+    API instead of Chat Completions); anything else is merged into the request body as-is.
 
     >>> answer = ask("gemini", "What is in this photo?", "data/photos/chelsea.jpg")  # doctest: +SKIP
     >>> print(answer.text, answer.usage)                                            # doctest: +SKIP

@@ -184,3 +184,72 @@ def test_estimate_checks_the_provider_even_for_text_only_requests():
 
 def test_estimate_is_dated():
     assert estimate_cost(CostRequest("openai", "gpt-4o", "hi")).prices_as_of == pricing.PRICES_AS_OF
+
+
+# ------------------------------------------------------------------ cached and batch tokens
+# Figures from the 2026 fact sheet: Anthropic cache writes 1.25x (5 m) / 2x (1 h), reads 0.1x the
+# input price, batch 50 % stacking with caching (prompt-caching and batch-processing docs);
+# OpenAI cached input "up to 90 %" off (GPT-5: $1.25 -> $0.125); the Batch APIs bill 50 %.
+
+
+def test_anthropic_cache_read_costs_a_tenth_of_input():
+    assert cost("claude-sonnet-4-6", 0, cached_input_tokens=1_000_000) == Decimal("0.30")
+
+
+def test_anthropic_five_minute_cache_write_costs_a_quarter_more():
+    assert cost("claude-sonnet-4-6", 0, cache_write_5m_tokens=1_000_000) == Decimal("3.75")
+
+
+def test_anthropic_one_hour_cache_write_costs_double():
+    assert cost("claude-sonnet-4-6", 0, cache_write_1h_tokens=1_000_000) == Decimal("6.00")
+
+
+def test_anthropic_real_cached_usage_is_priced_field_by_field():
+    # The second call of a real 2026 recording (claude-sonnet-4-5, $3 / $15):
+    usage = {"cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 418},
+             "cache_creation_input_tokens": 418, "cache_read_input_tokens": 1111, "input_tokens": 3,
+             "output_tokens": 33}
+    expected = (3 * Decimal("3") + 418 * Decimal("3.75") + 1111 * Decimal("0.3") + 33 * Decimal("15")) / 10**6
+    assert pricing.usage_cost("claude-sonnet-4-5", usage) == expected == Decimal("0.0024048")
+
+
+def test_anthropic_batch_discount_stacks_with_cache_reads():
+    assert cost("claude-sonnet-4-6", 0, cached_input_tokens=1_000_000, batch=True) == Decimal("0.15")
+
+
+def test_openai_gpt5_cached_input_is_ninety_percent_off():
+    assert cost("gpt-5", 0, cached_input_tokens=1_000_000) == Decimal("0.125")
+
+
+def test_openai_chat_usage_bills_cached_tokens_apart_from_the_rest():
+    usage = {"prompt_tokens": 2048, "completion_tokens": 100,
+             "prompt_tokens_details": {"cached_tokens": 1920, "audio_tokens": 0}}
+    assert pricing.usage_cost("gpt-5", usage) == cost("gpt-5", 128, 100, cached_input_tokens=1920)
+    assert pricing.usage_cost("gpt-5", usage) < cost("gpt-5", 2048, 100)
+
+
+def test_openai_responses_usage_is_read_like_chat_usage():
+    responses = {"input_tokens": 2048, "output_tokens": 100, "input_tokens_details": {"cached_tokens": 1920}}
+    chat = {"prompt_tokens": 2048, "completion_tokens": 100, "prompt_tokens_details": {"cached_tokens": 1920}}
+    assert pricing.usage_cost("gpt-5", responses) == pricing.usage_cost("gpt-5", chat)
+
+
+def test_gemini_cached_content_tokens_are_inside_the_prompt_count():
+    usage = {"promptTokenCount": 323388, "candidatesTokenCount": 397, "cachedContentTokenCount": 323383}
+    assert pricing.usage_cost("gemini-2.5-flash", usage) == cost(
+        "gemini-2.5-flash", 5, 397, cached_input_tokens=323383)
+
+
+def test_batch_api_halves_the_standard_price():
+    assert cost("gpt-5.5", 1_000_000, 1_000_000, batch=True) == Decimal("17.50")
+    assert batch_cost("gpt-5.5", 10_000, 1_000, batch_api=True) == batch_cost("gpt-5.5", 10_000, 1_000) / 2
+
+
+def test_cached_tokens_without_a_published_rate_name_the_gap():
+    with pytest.raises(LookupError, match="no published cached-input price"):
+        cost("gpt-audio", 0, cached_input_tokens=1)
+
+
+def test_negative_cached_tokens_are_refused():
+    with pytest.raises(ValueError, match="cached_input_tokens"):
+        cost("gpt-5", 0, cached_input_tokens=-1)

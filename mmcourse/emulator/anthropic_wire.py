@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from mmcourse.emulator import anthropic_tools
+from mmcourse.emulator import anthropic_tools, caching, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
@@ -110,8 +110,11 @@ class AnthropicWire:
     marker_headers = ("x-api-key", "anthropic-version", "anthropic-beta")
 
     def __init__(self) -> None:
+        from mmcourse.emulator.batch_wires import AnthropicBatches  # it builds on this module
+
         self.routes = [
             ("POST", r"/v1/messages", self.messages, BODY_LIMIT),
+            *AnthropicBatches(self, BODY_LIMIT).routes,
             ("POST", r"/v1/messages/count_tokens", self.count_tokens, BODY_LIMIT),
             ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
             ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),
@@ -346,9 +349,8 @@ class AnthropicWire:
         if source["type"] not in tags:
             raise _invalid(f"{loc}.source: Input tag '{source['type']}' found using 'type' does not "
                            f"match any of the expected tags: {_tags(tags)}")
-        if source["type"] == "url":
-            raise _invalid(f"{loc}.source.url: the mmcourse offline emulator cannot fetch URLs: send "
-                           "the bytes as a base64 source, or upload them with the Files API.")
+        if source["type"] == "url" and not isinstance(source.get("url"), str):
+            raise _invalid(f"{loc}.source.url.url: Field required")
         return source
 
     def _stored(self, call: Call, loc: str, source: dict) -> StoredFile:
@@ -362,7 +364,9 @@ class AnthropicWire:
 
     def _image(self, call: Call, loc: str, block: dict) -> Media:
         source = self._source(loc, block, ("base64", "file", "url"))
-        if source["type"] == "file":
+        if source["type"] == "url":
+            item, where = urls.anthropic_media(call, source["url"]), f"{loc}.source.url"
+        elif source["type"] == "file":
             stored = self._stored(call, loc, source)
             if stored.mime not in IMAGE_TYPES:
                 raise _invalid(f"{loc}.source.file: file '{stored.id}' is {stored.mime}; image blocks "
@@ -417,7 +421,9 @@ class AnthropicWire:
             for k, inner in enumerate(content):
                 self._block(call, (f"{loc}.source.content.content.{k}",), inner, texts, media)
             return None
-        if kind == "file":
+        if kind == "url":
+            item, where = urls.anthropic_media(call, source["url"]), f"{loc}.source.url"
+        elif kind == "file":
             stored = self._stored(call, loc, source)
             if stored.mime == "text/plain":
                 texts.append(stored.data.decode("utf-8", "replace"))
@@ -488,6 +494,7 @@ class AnthropicWire:
         usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
         message = self._message(call, mid, model, [{"type": "text", "text": answer}], stop_reason,
                                 stop_sequence, usage)
+        caching.anthropic_usage(call, body, model.id, found["media"], message["usage"])
         if body.get("stream"):
             return Reply(stream=_stream_events(message), media_type="text/event-stream")
         return Reply(message)
@@ -498,6 +505,7 @@ class AnthropicWire:
                           anthropic_tools.output_text(calls))
         message = self._message(call, mid, found["model"], anthropic_tools.blocks(calls, mid), "tool_use",
                                 None, usage)
+        caching.anthropic_usage(call, body, found["model"].id, found["media"], message["usage"])
         if body.get("stream"):
             return Reply(stream=_stream_events(message), media_type="text/event-stream")
         return Reply(message)

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from mmcourse.emulator import anthropic_wire, gemini_wire, openai_wire
+from mmcourse.emulator import anthropic_wire, attached, batches, gemini_wire, openai_wire, urls
 from mmcourse.emulator.state import EmulatorState, default_scope, scope_of
 from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
 
@@ -77,6 +77,7 @@ class EmulatorApp:
     def __init__(self, state: EmulatorState | None = None) -> None:
         self.state = state or EmulatorState()
         app = Starlette(routes=[
+            Route(urls.DATA_PREFIX + "{path:path}", urls.serve_data, methods=["GET"]),
             Route("/_mmcourse/{action:path}", self.admin, methods=["GET", "POST", "DELETE"]),
             Route("/{path:path}", self.dispatch,
                   methods=["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]),
@@ -234,8 +235,11 @@ class EmulatorApp:
             state.set_rate_limit(scope, provider, data.get("requests_per_minute"))
             return {"scope": scope, "provider": provider,
                     "requests_per_minute": data.get("requests_per_minute")}
+        if action == "batches":  # batch clocks and outcomes live with the batch jobs
+            return batches.admin(state, method, scope, data)
         if (method, action) == ("POST", "reset"):
             state.reset(scope)
+            attached.forget(state, scope)  # responses, prompt caches, batch jobs
             return {"scope": scope, "cleared": "all"}
         return None
 

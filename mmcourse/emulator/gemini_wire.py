@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from mmcourse.emulator import gemini_tools
+from mmcourse.emulator import caching, gemini_tools, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.gemini_usage import details as _details
 from mmcourse.emulator.gemini_usage import thought_tokens, usage_metadata
@@ -215,10 +215,17 @@ class GeminiWire:
                       "x-goog-upload-command")
 
     def __init__(self) -> None:
+        # These modules build on this one, so they are imported once it is complete.
+        from mmcourse.emulator.batch_wires import GeminiBatches
+        from mmcourse.emulator.gemini_cached_contents import CachedContentsApi
+
+        self.cached_contents = CachedContentsApi(self, BODY_LIMIT)
         v = r"/(?P<version>v1beta|v1alpha|v1)"
         model_call = v + r"/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent|countTokens)"
         self.routes = [
             ("POST", model_call, self.model_method, BODY_LIMIT),
+            *self.cached_contents.routes,
+            *GeminiBatches(self, BODY_LIMIT).routes,
             ("GET", v + r"/models", self.list_models, BODY_LIMIT),
             ("GET", v + r"/models/(?P<model>[^/:]+)", self.get_model, BODY_LIMIT),
             ("POST", r"/upload" + v + r"/files", self.upload, CHUNK_LIMIT, False),
@@ -342,6 +349,7 @@ class GeminiWire:
         request = normalize(body, spec, "")
         if method == "countTokens" and request.get("generate_content_request"):
             request = request["generate_content_request"]
+        request, cached_tokens = self.cached_contents.apply(call, request, model)
         found = self._gather(call, request, model)
         call.media = found["media"]
         if method == "countTokens":
@@ -378,6 +386,7 @@ class GeminiWire:
         candidates = int(config.get("candidate_count") or 1)
         thoughts = thought_tokens(model.id, config, usage.output_tokens)
         usage_meta = usage_metadata(usage.input_tokens, usage.output_tokens * candidates, thoughts, _details(usage))
+        caching.gemini_usage(call, model.id, request, found["media"], usage_meta, cached_tokens)
         if method == "streamGenerateContent":
             chunks = _stream_bodies(answer, finish, usage, thoughts, model.id, response_id)
             if call.query.get("alt") == "sse":
@@ -520,10 +529,10 @@ class GeminiWire:
         if not uri:
             raise _field_error(f"{where}.file_uri", "file_uri is not specified")  # wording UNCONFIRMED
         m = re.search(r"(?:^|/)files/([a-z0-9-]{1,40})$", uri)
-        if not m:
-            raise _invalid(f"Cannot fetch content from the provided URL: {uri[:200]}. The mmcourse "
-                           "offline emulator cannot download URLs: upload the file with the File API "
-                           "or send it inline.")
+        if not m:  # an https URL: only the emulator's own course-data URLs can be fetched
+            item = urls.gemini_media(call, uri)
+            item.mime = self._check_mime(ref.get("mime_type") or item.mime, where, model)
+            return self._measured(item)
         stored = call.state.get_file(NAME, m.group(1))
         if stored is None:
             # Google answers 403 (not 404) for a file id the caller cannot see, so as not to

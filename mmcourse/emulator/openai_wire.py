@@ -13,8 +13,8 @@ import json
 import time
 from typing import Any
 
+from mmcourse.emulator import caching, openai_tools, urls
 from mmcourse.emulator import models as served_models
-from mmcourse.emulator import openai_tools
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import StoredFile, StoreFull
@@ -163,12 +163,21 @@ class OpenAIWire:
     """The OpenAI provider as the app sees it (see app.py for the protocol)."""
 
     name = NAME
-    owns_paths = (r"/v1/chat/.*", r"/v1/completions", r"/v1/responses.*", r"/v1/embeddings")
+    # /v1/batches is not owned: the Gemini SDK polls /v1/batches/{id} too (told apart by headers).
+    owns_paths = (r"/v1/chat/.*", r"/v1/completions", r"/v1/responses.*", r"/v1/embeddings", r"/v1/audio/.*")
     marker_headers = ("authorization", "openai-organization", "openai-project")
 
     def __init__(self) -> None:
+        # These modules build on this one, so they are imported once it is complete.
+        from mmcourse.emulator.batch_wires import OpenAIBatches
+        from mmcourse.emulator.openai_responses import ResponsesApi
+        from mmcourse.emulator.transcription import TranscriptionApi
+
         self.routes = [
             ("POST", r"/v1/chat/completions", self.chat_completions, BODY_LIMIT),
+            *ResponsesApi(self, BODY_LIMIT).routes,
+            *OpenAIBatches(self, BODY_LIMIT).routes,
+            *TranscriptionApi(self).routes,
             ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
             ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),
             *file_routes(self, BODY_LIMIT, UPLOAD_LIMIT),
@@ -323,6 +332,7 @@ class OpenAIWire:
         cid = "chatcmpl-" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=29)
         finish = "tool_calls" if calls else "length" if cut else "stop"
         usage_body = _usage(usage, audio_model="audio" in model.modalities)
+        caching.openai_chat_usage(call, body, model.id, gathered["media"], usage_body)
         ids = openai_tools.call_ids(calls, cid)
         if options["stream"]:
             deltas = openai_tools.stream_deltas(calls, ids) if calls else None
@@ -413,12 +423,12 @@ class OpenAIWire:
                 raise _invalid_type(_path(*where, kind), "a string", part[kind])
             return part[kind], None
         if kind == "image_url":
-            return None, self._image(part, where, model)
+            return None, self._image(call, part, where, model)
         if kind == "input_audio":
             return None, self._audio(part, where, model)
         return None, self._file(call, part, where, model)
 
-    def _image(self, part: dict, where: tuple, model) -> Media:
+    def _image(self, call: Call, part: dict, where: tuple, model) -> Media:
         spec = part.get("image_url")
         if spec is None:
             raise _missing(_path(*where, "image_url"))
@@ -436,19 +446,19 @@ class OpenAIWire:
         details = ("auto", "low", "high") + (("original",) if "original_budget" in model.image_tokens else ())
         if detail not in details:
             raise _invalid_value(_path(*where, "image_url", "detail"), detail, details)
-        if url.startswith(("http://", "https://")):
-            raise _error(400, f"Error while downloading {url[:200]}. The mmcourse offline emulator "
-                         "cannot fetch URLs: send the image inline as a base64 data URL.",
-                         _path(*where, "image_url", "url"), "invalid_image_url")
-        parsed = split_data_url(url)
+        fetched = urls.fetch(call, url) if url.startswith(("http://", "https://")) else None
+        if url.startswith(("http://", "https://")) and fetched is None:
+            raise _error(400, urls.openai_download_error(url), _path(*where, "image_url", "url"),
+                         "invalid_image_url")
+        parsed = ("", True, "") if fetched else split_data_url(url)
         if parsed is None:
             # Wording of OpenAI's newer APIs for a bare string (UNCONFIRMED for Chat Completions).
             raise _error(400, f"Invalid '{_path(*where, 'image_url', 'url')}'. Expected a base64-encoded "
                          "data URL with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), "
                          "but got a value without the 'data:' prefix.",
                          _path(*where, "image_url", "url"), "invalid_value")
-        mime, is_b64, payload = parsed
-        data = decode_std_base64(payload) if is_b64 else None
+        mime, is_b64, payload = (fetched.mime, True, "") if fetched else parsed
+        data = fetched.data if fetched else decode_std_base64(payload) if is_b64 else None
         if not data:
             raise _error(400, "Invalid base64 image_url.", _path(*where, "image_url", "url"))
         if not mime.startswith("image/"):

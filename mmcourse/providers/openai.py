@@ -108,7 +108,9 @@ def build_request(
 
 
 def parse_response(body: dict[str, Any]) -> Answer:
-    """Text, usage and finish reason from a ``chat.completion`` object."""
+    """Text, usage and finish reason from a ``chat.completion`` (or a Responses ``response``) object."""
+    if body.get("object") == "response":
+        return parse_responses_response(body)
     choice = body["choices"][0]
     usage = body.get("usage") or {}
     return Answer(
@@ -130,8 +132,13 @@ def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
     """The text in one ``chat.completion.chunk`` (None for role, finish and usage chunks).
 
     A failure after the stream started arrives as a ``data:`` line holding ``{"error": ...}``
-    with HTTP status 200 already sent: raise it as the APIError it is.
+    with HTTP status 200 already sent: raise it as the APIError it is. Responses API events are
+    told apart by their name (``event: response.output_text.delta``).
     """
+    if event == "error" or data.get("type") == "error":  # the Responses API's in-stream error
+        raise parse_error(200, {}, {"error": data})
+    if event is not None and event.startswith("response."):
+        return responses_stream_delta(event, data)
     if "error" in data:
         raise parse_error(200, {}, data)
     choices = data.get("choices") or []
@@ -144,3 +151,111 @@ def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
 def files_upload_target(base_url: str, api_key: str, purpose: str = "user_data") -> tuple[str, dict, dict]:
     """(URL, headers, form fields) for ``POST /v1/files``; PDFs for chat use purpose ``user_data``."""
     return f"{base_url.rstrip('/')}/files", {"Authorization": f"Bearer {api_key}"}, {"purpose": purpose}
+
+
+# -- the Responses API: the same provider, a second wire format --------------------------------
+# POST {base}/responses (OpenAPI CreateResponse, 2026-08). Differences from Chat Completions:
+# ``input`` items instead of ``messages``, ``instructions`` for the system text, parts named
+# input_text / input_image (``image_url`` is a plain data-URL *string*) / input_file,
+# ``max_output_tokens`` (minimum 16), ``text.format`` instead of ``response_format``, and the
+# answer at ``output[i].content[j].text`` (the JSON has no ``output_text``; that is an SDK-only
+# property). The Responses API takes no audio input.
+RESPONSES_ANSWER_PATH = "output[0].content[0].text"
+RESPONSES_MIN_OUTPUT_TOKENS = 16
+
+
+def _responses_part(part: Part, options: Options) -> dict[str, Any]:
+    if isinstance(part, Text):
+        return {"type": "input_text", "text": part.text}
+    if isinstance(part, FileRef):
+        kind = "input_image" if part.mime.startswith("image/") else "input_file"
+        return {"type": kind, "file_id": part.ref}
+    if part.mime in WIRE_FACTS.image_mimes:
+        image: dict[str, Any] = {"type": "input_image", "image_url": data_url(part.mime, part.b64)}
+        if options.detail:
+            image["detail"] = options.detail
+        return image
+    if part.mime in WIRE_FACTS.document_mimes:
+        return {"type": "input_file", "filename": part.name or "document.pdf",
+                "file_data": data_url(part.mime, part.b64)}
+    if part.mime in WIRE_FACTS.audio_formats:
+        raise ValueError(
+            "The Responses API takes no audio input: transcribe the audio first "
+            "(POST /v1/audio/transcriptions) or use api='chat' with an audio model."
+        )
+    raise ValueError(
+        f"The OpenAI Responses API does not take {part.mime} inline; send images or PDFs, "
+        "or sample video frames first."
+    )
+
+
+def build_responses_body(model: str, parts: list[Part], options: Options = DEFAULT_OPTIONS) -> dict[str, Any]:
+    """The JSON body of a Responses API request (``POST /v1/responses``)."""
+    if options.max_output_tokens < RESPONSES_MIN_OUTPUT_TOKENS:
+        raise ValueError(f"max_output_tokens={options.max_output_tokens}: the Responses API needs at "
+                         f"least {RESPONSES_MIN_OUTPUT_TOKENS}.")
+    body: dict[str, Any] = {
+        "model": model,
+        "input": [{"role": "user", "content": [_responses_part(p, options) for p in parts]}],
+        "max_output_tokens": options.max_output_tokens,
+    }
+    if options.system:
+        body["instructions"] = options.system
+    if options.temperature is not None:
+        body["temperature"] = options.temperature
+    if options.json:
+        body["text"] = {"format": {"type": "json_object"}}
+    if options.stream:
+        body["stream"] = True
+    body.update(options.extra)
+    return body
+
+
+def build_responses_request(
+    model: str, parts: list[Part], options: Options = DEFAULT_OPTIONS, *, base_url: str, api_key: str
+) -> HttpRequest:
+    """A ready-to-send Responses API request."""
+    return HttpRequest(
+        "POST",
+        f"{base_url.rstrip('/')}/responses",
+        {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+        build_responses_body(model, parts, options),
+        NAME,
+    )
+
+
+def parse_responses_response(body: dict[str, Any]) -> Answer:
+    """Text, usage and finish reason from a Responses ``response`` object.
+
+    The text joins every ``output_text`` of every ``message`` item (what the SDKs'
+    ``output_text`` property does); the finish reason is ``status``, or the incomplete reason.
+    """
+    texts = [
+        part.get("text", "")
+        for item in body.get("output") or []
+        if item.get("type") == "message"
+        for part in item.get("content") or []
+        if part.get("type") == "output_text"
+    ]
+    usage = body.get("usage") or {}
+    reason = (body.get("incomplete_details") or {}).get("reason") or body.get("status")
+    return Answer(
+        NAME,
+        body.get("model", ""),
+        "".join(texts),
+        Usage(usage.get("input_tokens", 0), usage.get("output_tokens", 0)),
+        reason,
+        body,
+    )
+
+
+def responses_stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
+    """The text in one Responses stream event (only ``response.output_text.delta`` carries some)."""
+    if (event or data.get("type")) == "response.output_text.delta":
+        return data.get("delta") or None
+    return None
+
+
+# Which wire format ``mmcourse.ask(..., api=...)`` speaks to this provider.
+APIS = {"chat": build_request, "responses": build_responses_request}
+DEFAULT_API = "chat"
