@@ -119,7 +119,11 @@ def outcome(exc: BaseException | None, *, test_file: str, test_source: str, show
         return {"status": TIMEOUT, "message": "ran past the time limit (an endless loop?)"}
     frames = traceback.extract_tb(exc.__traceback__)
     in_test = [f for f in frames if f.filename == test_file]
-    yours = [f for f in frames if f.filename != test_file and not _is_grader_file(f.filename)]
+    remote = getattr(exc, "_mmcourse_where", None)  # raised by the learner's code in the sandbox
+    if remote is not None:
+        yours = [remote] if remote else [{}]
+    else:
+        yours = [f for f in frames if f.filename != test_file and not _is_grader_file(f.filename)]
     if isinstance(exc, NotImplementedError):
         return {"status": NOT_ATTEMPTED, "message": "still raises NotImplementedError (the starter code)"}
     if isinstance(exc, NameError) and not yours:
@@ -132,7 +136,11 @@ def outcome(exc: BaseException | None, *, test_file: str, test_source: str, show
                 line = _test_line(test_source, in_test[-1].lineno) or (in_test[-1].line or "").strip()
             message = f"check failed: {line}" if line else "a check failed"
         return {"status": FAILED, "message": message}
-    where = f" (line {yours[-1].lineno} of your {yours[-1].name}())" if yours else ""
+    where = ""
+    if remote:
+        where = f" (line {remote.get('line')} of your {remote.get('name')}())"
+    elif yours and remote is None:
+        where = f" (line {yours[-1].lineno} of your {yours[-1].name}())"
     return {"status": ERROR, "message": f"{type(exc).__name__}: {_one_line(str(exc))}{where}"}
 
 
