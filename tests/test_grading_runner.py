@@ -123,7 +123,7 @@ def test_the_whole_adversarial_batch_is_in_the_gradebook(adversarial):
 def test_hangs_and_crashes_are_explained(adversarial):
     reports, _ = adversarial
     assert "cell 4 ran past the 3 s limit and was skipped" in reports["infinite-loop-cell"]["notes"]
-    assert "cell 4 crashed the kernel and was skipped" in reports["kernel-crash"]["notes"]
+    assert "cell 4 crashed the sandbox and was skipped" in reports["kernel-crash"]["notes"]
     words = reports["infinite-loop-function"]["exercises"][1]["tests"]
     assert {t["status"] for t in words} == {"timeout"}
     crashed = reports["crash-in-function"]["exercises"][1]["tests"]
@@ -174,24 +174,3 @@ def test_course_solutions_grade_full_and_fresh_notebooks_zero(tmp_path):
         assert report["status"] == "graded" and report["cell_errors"] == {}, report
         want = report["max_score"] if report["submission"].startswith("solution-") else 0.0
         assert report["score"] == want, report
-
-
-def test_a_kernel_that_dies_before_it_is_ready_is_started_again(monkeypatch):
-    from mmcourse.grading import runner
-
-    calls = []
-
-    def flaky(*args):
-        calls.append(args)
-        if len(calls) < 3:
-            raise runner.KernelStartError("Kernel died before replying to kernel_info")
-        return runner.Attempt()
-
-    monkeypatch.setattr(runner, "run_attempt", flaky)
-    monkeypatch.setattr(runner.time, "sleep", lambda s: None)
-    assert isinstance(runner.run_attempt_with_restarts([], set(), [], "s", runner.Settings()), runner.Attempt)
-    assert len(calls) == 3
-    calls.clear()
-    monkeypatch.setattr(runner, "KERNEL_START_TRIES", 2)
-    with pytest.raises(runner.KernelStartError):
-        runner.run_attempt_with_restarts([], set(), [], "s", runner.Settings())
