@@ -256,6 +256,8 @@ class Batch:
             if attempt.fatal_cell or not tests:
                 return attempt
             sandbox.sock.settimeout(None)
+            if network is not None:
+                network.testing = True
             judge = self.fork_judge(assignment, network)
             wire.send(judge.sock, {"tests": tests, "seed": self.settings.seed, "timeout": self.settings.timeout,
                                    "names": sorted(assignment.names)})
@@ -266,6 +268,8 @@ class Batch:
             sandbox.kill()
             if judge is not None:
                 judge.kill()
+            if network is not None:
+                network.testing = False
         return attempt
 
     def _collect(self, judge: Child, tests: list[dict], attempt: Attempt) -> None:

@@ -16,6 +16,7 @@ import time
 from mmcourse.grading import rpc, testing, wire
 
 HELPERS = ("expect", "last_request", "requests_log", "offline_config")
+SETUP_REF = -1  # the sandbox's run_in_sandbox (zygote.learner_main registers it)
 GRACE = 2.0  # seconds past a test's time limit before the sandbox counts as stuck
 
 
@@ -44,6 +45,7 @@ def run_test(test: dict, base: dict, endpoint: rpc.Endpoint, names: list[str], s
         ns = {k: v for k, v in base.items() if k not in names}
         ns.update(learner_values(endpoint, names))
         ns.update({name: getattr(testing, name) for name in HELPERS})
+        ns["run_in_sandbox"] = testing.run_in_sandbox
         ns["__name__"] = "__grading__"
         exec(compile(test["source"], test["file"], "exec"), ns)  # noqa: S102 - the author's test
         testing.call_test(ns[test["name"]], seed, test["exercise"])
@@ -69,6 +71,7 @@ def judge_main(sock: socket.socket, base: dict) -> None:
     _, fds, _, _ = socket.recv_fds(sock, 1, 1)
     sandbox_sock = socket.socket(fileno=fds[0])
     endpoint = rpc.Endpoint(sandbox_sock, trusted=True)
+    testing._SANDBOX_HOOK[:] = [lambda source: endpoint.request("call", SETUP_REF, (str(source),))]
     names = [str(n) for n in plan["names"]]
     for test in plan["tests"]:
         result, problem = run_test(test, base, endpoint, names, str(plan["seed"]), float(plan["timeout"]))

@@ -3,7 +3,7 @@
 The grader starts one emulator per submission (nothing another submission does can reach its
 log, faults or rate limits) and two unix sockets in front of it: ``sandbox/emulator.sock``, bind-mounted
 into the sandbox, which passes provider requests and refuses the emulator's admin routes
-(``/_mmcourse/...``: log, faults, reset), and ``trusted.sock`` for the grader's own judge.
+(``/_mmcourse/...``: faults, reset, clearing the log) while the tests run, and ``trusted.sock`` for the grader's own judge.
 Inside a network namespace ``forward_port`` makes ``127.0.0.1:PORT`` lead to one of them, so the
 learner's code, the judge and the reference solution all use the same emulator URL.
 """
@@ -20,7 +20,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 MAX_HEAD = 64 * 1024
-ALLOWED_ADMIN = {("GET", "/_mmcourse/health")}
 DROPPED_HEADERS = {"connection", "keep-alive", "proxy-connection", "x-mmcourse-admin-token", "upgrade"}
 
 
@@ -79,23 +78,28 @@ def forward_port(port: int, unix_path: str) -> socket.socket:
     return listener
 
 
-def admin_refusal(method: str, target: str) -> str | None:
-    """Why a request from a sandbox may not pass (None when it may): admin routes stay outside."""
+def admin_refusal(method: str, target: str, testing: bool) -> str | None:
+    """Why a request from a sandbox may not pass (None when it may).
+
+    The emulator is this submission's alone, so while its cells run they may use it as a
+    learner does (lesson cells inject faults and read the log). Once the tests run, the
+    sandbox may only read: faults, limits and the log are the judge's alone.
+    """
     path = unquote(urlsplit(target).path or "/")
     normal = "/" + path.lstrip("/")
-    if normal.startswith("/_mmcourse") and (method, normal) not in ALLOWED_ADMIN:
-        return "the emulator's admin routes are not reachable from a grading sandbox"
+    if normal.startswith("/_mmcourse") and testing and method.upper() != "GET":
+        return "while the tests run, the emulator's admin routes are the grader's alone"
     return None
 
 
-def filter_request(head: bytes) -> tuple[bytes | None, int, str | None]:
+def filter_request(head: bytes, testing: bool = True) -> tuple[bytes | None, int, str | None]:
     """(rewritten request head, body length, refusal) for one HTTP/1.1 request head."""
     try:
         lines = head.decode("latin-1").split("\r\n")
         method, target, version = lines[0].split(" ")
     except ValueError:
         return None, 0, "a malformed request line"
-    refusal = admin_refusal(method, target)
+    refusal = admin_refusal(method, target, testing)
     if refusal:
         return None, 0, refusal
     kept, length = [], 0
@@ -132,6 +136,7 @@ class SubmissionNetwork:
         from mmcourse.emulator import start
 
         self.emulator = start(port=0)
+        self.testing = False  # set by the grader while the judge runs the tests
         self.origin = self.emulator.base_url.rstrip("/")
         self.dir = tempfile.mkdtemp(prefix="mmcourse-net-")
         os.chmod(self.dir, 0o755)
@@ -172,7 +177,7 @@ class SubmissionNetwork:
                     return
                 data += chunk
             head, _, rest = data.partition(b"\r\n\r\n")
-            rewritten, length, refusal = filter_request(head + b"\r\n")
+            rewritten, length, refusal = filter_request(head + b"\r\n", self.testing)
             if refusal:
                 _refuse(client, refusal)
                 return

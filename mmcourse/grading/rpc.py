@@ -81,7 +81,7 @@ class Endpoint:
     def __init__(self, sock: socket.socket, *, trusted: bool, is_learner_file=None):
         self.sock = sock
         self.trusted = trusted  # the judge: serve only what it explicitly handed over
-        self.objects: dict[int, object] = {}  # 0: the learner's namespace, in the sandbox
+        self.objects: dict[int, object] = {}  # 0: the learner's namespace, -1: run_in_sandbox
         self._next = 1
         self.is_learner_file = is_learner_file
         self.deadline: float | None = None
@@ -102,7 +102,7 @@ class Endpoint:
 
     def forget(self) -> None:
         """Drop every reference but the namespace (between tests)."""
-        self.objects = {k: v for k, v in self.objects.items() if k == 0}
+        self.objects = {k: v for k, v in self.objects.items() if k <= 0}
 
     # -- transport ------------------------------------------------------------------------
     def _send(self, message: dict) -> None:

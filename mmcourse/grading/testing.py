@@ -91,6 +91,23 @@ def _difference(actual, expected, path: str, rel: float, abs_tol: float) -> str 
     return None if expected == actual else f"{path}: expected {_short(expected)}, got {_short(actual)}"
 
 
+_SANDBOX_HOOK: list = []  # set by the grader's judge: how to reach the sandbox
+
+
+def run_in_sandbox(source: str) -> None:
+    """Run setup code in the learner's process (e.g. patch ``requests.post`` there).
+
+    Under the grader the tests run outside the sandbox, so a patch made in the test itself
+    would not reach the learner's code; this sends ``source`` in. Whatever it does can only
+    change the values the learner's functions hand back, never a verdict. In a plain process
+    (the learner's own ``check()``) it simply runs ``source`` here.
+    """
+    if _SANDBOX_HOOK:
+        _SANDBOX_HOOK[0](source)
+        return
+    exec(compile(source, "<mmcourse-setup>", "exec"), {"__name__": "__mmcourse_setup__"})  # noqa: S102
+
+
 def rng_for(seed: str, exercise: str, name: str) -> random.Random:
     """The random generator a test asking for ``rng`` gets: fixed per (seed, exercise, test)."""
     return random.Random(f"{seed}:{exercise}:{name}")

@@ -1,8 +1,8 @@
 """The grading channel's data: plain values, references and exceptions as length-prefixed JSON.
 
 Nothing on this channel is ever code or a pickle. A value is copied when it is plain data of an
-exact built-in type (None, bool, int, float, str, bytes, list, tuple, dict, set, Path, numpy
-scalars); anything else travels as a numbered reference that the other side can only ask
+exact built-in type (None, bool, int, float, str, bytes, list, tuple, dict, set, Path, Decimal,
+numpy scalars); anything else travels as a numbered reference that the other side can only ask
 about (call it, read an attribute, iterate). An exception travels as its class's module and
 name, its message and where in the learner's code it was raised.
 """
@@ -88,6 +88,8 @@ def encode(value, refer=None, depth: int = 0):
     if kind is dict:
         return {"$": "dict", "v": [[encode(k, refer, depth + 1), encode(v, refer, depth + 1)]
                                    for k, v in value.items()]}
+    if kind.__name__ == "Decimal" and kind.__module__ == "decimal":
+        return {"$": "decimal", "v": str(value)}
     if kind.__name__ in ("PosixPath", "PurePosixPath") and kind.__module__ == "pathlib":
         return {"$": "path", "v": str(value)}
     if kind.__module__ == "numpy" and kind.__name__ in _NUMPY_SCALARS:
@@ -121,6 +123,10 @@ def decode(data, resolve=None, depth: int = 0):
         from pathlib import Path
 
         return Path(str(raw))
+    if tag == "decimal":
+        from decimal import Decimal
+
+        return Decimal(str(raw))
     if tag == "numpy":
         import numpy
 
