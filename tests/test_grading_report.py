@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from mmcourse.grading.batch import scrub_environment
-from mmcourse.grading.report import gradebook_csv, gradescope_results, mask_secrets, read_cache_index, write_reports
+from mmcourse.grading.report import (
+    gradebook_csv,
+    gradescope_results,
+    mask_secrets,
+    read_cache_index,
+    write_reports,
+)
 from mmcourse.grading.runner import (
     SubmissionError,
     defined_names,

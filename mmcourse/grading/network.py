@@ -11,6 +11,7 @@ learner's code, the judge and the reference solution all use the same emulator U
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -122,7 +123,7 @@ def filter_request(head: bytes, testing: bool = True) -> tuple[bytes | None, int
 
 
 def _refuse(client: socket.socket, reason: str) -> None:
-    body = ('{"error": {"type": "forbidden", "message": "%s"}}' % reason.replace('"', "'")).encode()
+    body = json.dumps({"error": {"type": "forbidden", "message": reason}}).encode()
     head = (f"HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
             "connection: close\r\n\r\n").encode()
     with contextlib.suppress(OSError):

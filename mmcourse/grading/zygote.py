@@ -121,7 +121,7 @@ def reference_main(sock: socket.socket, shell, settings: dict) -> None:
             wire.send(sock, {**run_cell(shell, str(message.get("source", "")), 1 << 30),
                              "index": message.get("index")})
         elif message.get("op") == "judge":
-            _fork(sock, lambda child: _judge_child(child, shell, message))
+            _fork(sock, lambda child, message=message: _judge_child(child, shell, message))
 
 
 def _judge_child(sock: socket.socket, shell, message: dict) -> None:
@@ -195,9 +195,9 @@ def main(argv: list[str]) -> None:
             return
         kind = message.get("kind")
         if kind == "sandbox":
-            _fork(control, lambda child: _sandbox_child(child, shell, message))
+            _fork(control, lambda child, message=message: _sandbox_child(child, shell, message))
         elif kind == "reference":
-            _fork(control, lambda child: _reference_child(child, shell, message))
+            _fork(control, lambda child, message=message: _reference_child(child, shell, message))
 
 
 if __name__ == "__main__":
