@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mmcourse.grading import wire
-from mmcourse.grading.sandbox import SANDBOX_HOME, Limits
+from mmcourse.grading.sandbox import SANDBOX_HOME, Limits, make_cgroups, remove_cgroups
 
 UID_BASE = 720000  # sandboxes run as uids of their own from here on (no name, no files)
 START_TIMEOUT = 60.0
@@ -64,8 +64,9 @@ def package_root() -> Path:
 class Child:
     """A forked process (sandbox, reference or judge) and the grader's end of its socket."""
 
-    def __init__(self, pid: int, sock: socket.socket, isolated: bool):
+    def __init__(self, pid: int, sock: socket.socket, isolated: bool, cgroups: list[str] | None = None):
         self.pid, self.sock, self.isolated = pid, sock, isolated
+        self.cgroups = cgroups or []
 
     def kill(self) -> None:
         """End it and everything it started (its namespace, or its subreaper's descendants)."""
@@ -80,6 +81,7 @@ class Child:
                     os.kill(self.pid, 0)
                     time.sleep(0.02)
                 os.kill(self.pid, signal.SIGKILL)
+        remove_cgroups(self.cgroups)  # whatever escaped the process tree is still in its cgroup
 
 
 class Batch:
@@ -173,7 +175,7 @@ class Batch:
             wire.send(self._control, message)
             reply = wire.recv(self._control)
             _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
-        return Child(int(reply["pid"]), socket.socket(fileno=fds[0]), isolated)
+        return Child(int(reply["pid"]), socket.socket(fileno=fds[0]), isolated, message.get("cgroups"))
 
     def spawn_sandbox(self, network) -> Child:
         """A fresh sandbox for one attempt at a submission."""
@@ -186,8 +188,9 @@ class Batch:
                         processes=self.settings.processes, disk_mb=self.settings.disk_mb)
         env = self.base_env(home)
         env.pop("IPYTHONDIR")
+        cgroups = make_cgroups(f"{self.scope}-{uid}", limits)
         return self._spawn({"kind": "sandbox", "limits": asdict(limits), "package_root": str(package_root()),
-                            "socket_dir": socket_dir, "uid": uid, "isolate": self.isolated,
+                            "socket_dir": socket_dir, "uid": uid, "isolate": self.isolated, "cgroups": cgroups,
                             "port": self.port, "env": env, "output_cap": self.settings.output_cap},
                            self.isolated)
 

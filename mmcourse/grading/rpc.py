@@ -185,7 +185,10 @@ class Endpoint:
             reply = {"op": "raised", "error": wire.encode_exception(exc, self.is_learner_file)}
         finally:
             self._depth -= 1
-        self._send(reply)
+        try:
+            self._send(reply)
+        except wire.NotPlain as exc:  # a value too large for one message
+            self._send({"op": "raised", "error": wire.encode_exception(exc)})
 
     def _encode_result(self, value):
         if not self.trusted:

@@ -366,7 +366,7 @@ def match_assignment(path: Path, assignments: dict[str, Assignment]) -> tuple[As
     try:
         meta = json.loads(path.read_text(encoding="utf-8", errors="replace")).get("metadata", {})
         stem = meta.get("mmcourse", {}).get("source") if isinstance(meta, dict) else None
-    except (ValueError, OSError, AttributeError):
+    except (ValueError, OSError, AttributeError, RecursionError):
         pass
     for candidate in (stem, path.stem):
         if candidate in assignments:

@@ -87,6 +87,62 @@ class Limits:
     disk_mb: int = 256  # home + /tmp (tmpfs) and the largest file
 
 
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CGROUP_CONTROLLERS = ("cpu", "memory", "pids")
+
+
+def make_cgroups(name: str, limits: Limits) -> list[str]:
+    """Per-sandbox cgroups (v1) capping the whole sandbox: one core of CPU with an equal share
+    against other sandboxes (a fork bomb cannot starve its neighbour), its memory in total, its
+    process count. Empty where cgroups v1 are not writable (the rlimits still apply)."""
+    made = []
+    values = {"cpu": {"cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "100000"},
+              "memory": {"memory.limit_in_bytes": str(limits.memory_mb * 1024 * 1024)},
+              "pids": {"pids.max": str(limits.processes)}}
+    for controller in CGROUP_CONTROLLERS:
+        path = CGROUP_ROOT / controller / "mmcourse" / name
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            for key, value in values[controller].items():
+                (path / key).write_text(value)
+        except OSError:
+            continue
+        made.append(str(path))
+    return made
+
+
+def join_cgroups(paths: list[str]) -> None:
+    for path in paths:
+        Path(path, "cgroup.procs").write_text(str(os.getpid()))
+
+
+def remove_cgroups(paths: list[str]) -> None:
+    """Kill whatever is still in the sandbox's cgroups, then remove them."""
+    for _ in range(100):
+        alive = False
+        for path in paths:
+            try:
+                pids = [int(p) for p in Path(path, "cgroup.procs").read_text().split()]
+            except OSError:
+                continue
+            for pid in pids:
+                alive = True
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        if not alive:
+            break
+        import time
+
+        time.sleep(0.02)
+    for path in paths:
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass
+
+
 def probe() -> str | None:
     """None when this machine can build the sandbox, else the reason it cannot."""
     if sys.platform != "linux":
@@ -205,7 +261,7 @@ def apply_limits(limits: Limits) -> None:
 
 
 def enter_sandbox(package_root: Path, socket_dir: str | None, limits: Limits, uid: int,
-                  keep_fds: tuple[int, ...], isolate: bool = True) -> None:
+                  keep_fds: tuple[int, ...], isolate: bool = True, cgroups: tuple[str, ...] = ()) -> None:
     """Turn the calling (freshly forked, single-threaded) process into a sandbox.
 
     Returns in the grandchild that runs the learner's code; the calling process itself becomes
@@ -214,6 +270,7 @@ def enter_sandbox(package_root: Path, socket_dir: str | None, limits: Limits, ui
     """
     die_with_parent()
     os.setsid()
+    join_cgroups(list(cgroups))
     if isolate:
         unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
     else:

@@ -164,7 +164,8 @@ def _fork(control: socket.socket, child_main) -> None:
 def _sandbox_child(sock: socket.socket, shell, message: dict) -> None:
     limits = sandbox.Limits(**message["limits"])
     sandbox.enter_sandbox(Path(message["package_root"]), message.get("socket_dir"), limits,
-                          int(message["uid"]), keep_fds=(sock.fileno(),), isolate=bool(message["isolate"]))
+                          int(message["uid"]), keep_fds=(sock.fileno(),), isolate=bool(message["isolate"]),
+                          cgroups=tuple(message.get("cgroups") or ()))
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in message["env"].items()})
     learner_main(sock, shell, message)
