@@ -132,7 +132,7 @@ class Batch:
         ours.settimeout(START_TIMEOUT)
         ready = wire.recv(ours)
         ours.settimeout(None)
-        problem = ready.get("probe")
+        problem = self.sandbox_problem(ready.get("probe"))
         if problem and not self.settings.unsandboxed:
             raise SandboxUnavailable(
                 f"{problem}. Grading runs each submission in a Linux namespace sandbox and refuses "
@@ -144,6 +144,11 @@ class Batch:
                      f"memory {self.settings.memory_mb} MB, {self.settings.processes} processes, "
                      f"disk {self.settings.disk_mb} MB" if self.isolated else
                      f"NONE: unsandboxed ({why}); submissions ran with the grader's file access")
+
+    @staticmethod
+    def sandbox_problem(reported: str | None) -> str | None:
+        """Why this machine cannot build the sandbox (None when it can), as the zygote found."""
+        return reported
 
     def close(self) -> None:
         for child, _ in self._references.values():
