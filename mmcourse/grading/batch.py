@@ -92,6 +92,7 @@ class Batch:
         self.secrets = scrub_environment()
         self.scope = secrets.token_hex(12)
         self.root = Path(tempfile.mkdtemp(prefix="mmcourse-batch-"))
+        os.chmod(self.root, 0o755)  # unsandboxed learners (another uid) reach their home inside
         self._uids = itertools.count(UID_BASE + (os.getpid() % 1000) * 1000)
         self._spawn_lock = threading.Lock()
         self._references: dict[str, tuple[Child, threading.Lock]] = {}
@@ -143,7 +144,9 @@ class Batch:
         self.mode = ("linux namespaces (pid, mount, network, ipc, uts), own uid, no_new_privs, "
                      f"memory {self.settings.memory_mb} MB, {self.settings.processes} processes, "
                      f"disk {self.settings.disk_mb} MB" if self.isolated else
-                     f"NONE: unsandboxed ({why}); submissions ran with the grader's file access")
+                     f"NONE: unsandboxed ({why}); submissions ran " +
+                     ("as an unprivileged uid, reading what any user may" if os.geteuid() == 0 else
+                      "with the grader's file access"))
 
     @staticmethod
     def sandbox_problem(reported: str | None) -> str | None:
@@ -189,6 +192,8 @@ class Batch:
             home, socket_dir = SANDBOX_HOME, network.sandbox_dir
         else:
             home, socket_dir = tempfile.mkdtemp(prefix="home-", dir=self.root), None
+            if os.geteuid() == 0:
+                os.chown(home, uid, uid)  # the learner runs as this uid (sandbox.enter_sandbox)
         limits = Limits(memory_mb=self.settings.memory_mb, cpu_seconds=self.settings.cpu_seconds,
                         processes=self.settings.processes, disk_mb=self.settings.disk_mb)
         env = self.base_env(home)

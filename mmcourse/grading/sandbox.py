@@ -288,7 +288,7 @@ def enter_sandbox(package_root: Path, socket_dir: str | None, limits: Limits, ui
         _wait_then_exit(learner, kill_rest=False)
     die_with_parent()
     _close_fds_except(keep_fds)
-    if isolate:
+    if isolate or os.geteuid() == 0:  # unsandboxed as root: at least not root
         drop_privileges(uid)
     apply_limits(limits)
     os.chdir(SANDBOX_HOME if isolate else os.environ.get("HOME", "/tmp"))
