@@ -86,7 +86,7 @@ def admin_refusal(method: str, target: str, testing: bool) -> str | None:
     learner does (lesson cells inject faults and read the log). Once the tests run, the
     sandbox may only read: faults, limits and the log are the judge's alone.
     """
-    path = unquote(urlsplit(target).path or "/")
+    path = unquote((target if target.startswith("/") else urlsplit(target).path or "/").split("?")[0])
     normal = "/" + path.lstrip("/")
     if normal.startswith("/_mmcourse") and testing and method.upper() != "GET":
         return "while the tests run, the emulator's admin routes are the grader's alone"

@@ -264,8 +264,7 @@ def grade_submission(path: str | Path, submission_id: str, assignment: Assignmen
                 continue
             break
     finally:
-        if network is not None:
-            network.close()
+        batch.retire(network)
     for index in sorted(truncated):
         report["notes"].append(f"cell {index} printed more than {settings.output_cap // 1000} kB; the rest was dropped")
     report["exercises"] = [

@@ -113,8 +113,15 @@ def nbgrader_source() -> nbformat.NotebookNode:
     return nb
 
 
+def nbgrader_command() -> str | None:
+    """The nbgrader script of this interpreter's environment (or on PATH), None when absent."""
+    beside = Path(sys.executable).with_name("nbgrader")
+    return str(beside) if beside.is_file() else shutil.which("nbgrader")
+
+
 def bench_nbgrader(students: int, work: Path) -> float | None:
-    if shutil.which("nbgrader") is None:
+    nbgrader = nbgrader_command()
+    if nbgrader is None:
         return None
     root = work / "nbgrader"
     (root / "source" / "ps1").mkdir(parents=True)
@@ -123,7 +130,7 @@ def bench_nbgrader(students: int, work: Path) -> float | None:
         "c.CourseDirectory.course_id = 'bench'\nc.ExecutePreprocessor.timeout = 30\n")
     nbformat.write(nbgrader_source(), root / "source" / "ps1" / "fixture.ipynb")
     run = {"cwd": root, "check": True, "capture_output": True, "text": True}
-    subprocess.run(["nbgrader", "generate_assignment", "ps1", "--force"], **run)
+    subprocess.run([nbgrader, "generate_assignment", "ps1", "--force"], **run)
     released = nbformat.read(root / "release" / "ps1" / "fixture.ipynb", as_version=4)
     for n in range(students):
         mean, words = answers_for(KINDS[n % len(KINDS)])
@@ -138,12 +145,12 @@ def bench_nbgrader(students: int, work: Path) -> float | None:
         nbformat.write(nb, target / "fixture.ipynb")
         (target / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC")
     started = time.perf_counter()
-    subprocess.run(["nbgrader", "autograde", "ps1", "--create", "--force"], **run)
+    subprocess.run([nbgrader, "autograde", "ps1", "--create", "--force"], **run)
     seconds = time.perf_counter() - started
     graded = len(list((root / "autograded").glob("*/ps1/fixture.ipynb")))
     if graded != students:
         raise RuntimeError(f"nbgrader autograded {graded} of {students} submissions: the comparison is void")
-    subprocess.run(["nbgrader", "export", "--to", str(root / "grades.csv")], **run)
+    subprocess.run([nbgrader, "export", "--to", str(root / "grades.csv")], **run)
     with open(root / "grades.csv", newline="") as handle:
         scores = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(handle)}
     check_scores("nbgrader", scores, NBGRADER_SCORES, students)
