@@ -569,29 +569,36 @@ def test_any_course_chart(rng):
         assert set(result) == {"title", "chart_type", "unit", "labels", "values"}, "return exactly the schema's fields"
 
 
+_FAKE_DONUT_REPLY = """
+import requests
+
+class _Fake:
+    status_code = 200
+    ok = True
+
+    def raise_for_status(self):
+        return None
+
+    def json(self):
+        text = '{"title": "x", "chart_type": "donut", "unit": "", "labels": [], "values": []}'
+        return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"}}]}
+
+requests._mmcourse_saved_post = requests.post
+requests.post = lambda *args, **kwargs: _Fake()
+"""
+_RESTORE_POST = "import requests\nrequests.post = requests._mmcourse_saved_post"
+
+
 def test_invalid_replies_raise():
-    import requests as _requests
+    from mmcourse.grading import run_in_sandbox
 
-    saved = _requests.post
-
-    class _Fake:
-        status_code = 200
-        ok = True
-
-        def raise_for_status(self):
-            return None
-
-        def json(self):
-            text = '{"title": "x", "chart_type": "donut", "unit": "", "labels": [], "values": []}'
-            return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"}}]}
-
-    _requests.post = lambda *args, **kwargs: _Fake()
+    run_in_sandbox(_FAKE_DONUT_REPLY)  # the learner's code runs in the grader's sandbox: patch it there
     try:
         chart_data_from_gemini("charts/quarterly_revenue.png")
     except ValueError:
         return
     finally:
-        _requests.post = saved
+        run_in_sandbox(_RESTORE_POST)
     raise AssertionError("a reply with chart_type 'donut' is not valid: raise ValueError")
 
 # %% [markdown]
