@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import re
 import shutil
@@ -29,10 +28,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config as configmod
+from .identity import admin_token, emulator_scope, emulator_url, learner_scope
 
 SERVICE_NAME = "mmcourse-emulator"
-SCOPE_PREFIX = "learner-"
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 DEFAULT_BINDERHUB = "https://mybinder.org"
 # TLJH names each learner's system account (and so their home folder) jupyter-<username>.
@@ -47,20 +45,8 @@ class HubError(RuntimeError):
 # --- scopes ------------------------------------------------------------------------------------
 
 
-def learner_scope(username: str) -> str:
-    """The ``MMCOURSE_SCOPE`` value for a hub user: stable, header-safe, and not the name itself.
-
-    A digest rather than the raw name because the scope ends up inside an HTTP header (non-ASCII
-    names would break it) and because the emulator refuses keys containing "invalid".
-    The deploy configs compute the same value; tests/test_hub.py keeps them in step.
-    """
-    return SCOPE_PREFIX + hashlib.sha256(username.encode("utf-8")).hexdigest()[:16]
-
-
-def emulator_scope(username: str) -> str:
-    """The emulator's scope for a hub user's requests (what ``/_mmcourse/log?scope=`` takes)."""
-    key = configmod.offline_key({"MMCOURSE_SCOPE": learner_scope(username)})
-    return configmod.scope_of(key)
+# learner_scope(username, secret) and emulator_scope(username, secret) live in mmcourse.identity
+# (imported above): the spawner's MMCOURSE_SCOPE and the emulator's name for it.
 
 
 # --- links -------------------------------------------------------------------------------------
@@ -599,16 +585,16 @@ def main(argv: list[str] | None = None) -> int:
         print(binder_link(args.repo, args.ref, args.notebook))
     elif args.command == "scope":
         for user in args.users:
-            print(f"{user}\tMMCOURSE_SCOPE={learner_scope(user)}\temulator scope {emulator_scope(user)}")
+            print(f"{user}\tMMCOURSE_SCOPE={learner_scope(user, admin_token())}\temulator scope {emulator_scope(user)}")
     elif args.command == "log":
-        return _print_log(args.user, args.emulator or configmod.emulator_url())
+        return _print_log(args.user, args.emulator or emulator_url())
     elif args.command == "collect":
         copied = collect(args.homes, args.out, args.checkout, args.folder, args.home_prefix)
         users = sorted({p.parent.name for p in copied})
         print(f"collected {len(copied)} notebooks from {len(users)} learners into {args.out}: "
               f"next, mmcourse grade {args.out} --out grades")
     elif args.command == "emulator-up":
-        url = args.url or configmod.emulator_url()
+        url = args.url or emulator_url()
         try:
             pid = emulator_up(url, args.timeout, args.log, args.pidfile)
         except HubError as exc:

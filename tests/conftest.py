@@ -3,7 +3,6 @@ log scope), and small self-made media so emulator tests never wait on the course
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import struct
@@ -12,11 +11,7 @@ import wave
 
 import pytest
 
-
-def scope_of(api_key: str) -> str:
-    """The emulator's log scope for a key: first 12 hex chars of its sha256 (the agreed contract)."""
-    return hashlib.sha256(api_key.encode()).hexdigest()[:12]
-
+from mmcourse.identity import scope_of  # noqa: F401 - the emulator's log scope of a key (tests import it here)
 
 # ---------------------------------------------------------------- emulator
 

@@ -173,10 +173,10 @@ def test_rejected_requests_are_logged_with_their_error_type(origin, api_key, con
     assert record["error"] == "Invalid base64 image_url."
 
 
-def test_scope_header_overrides_the_key(origin, api_key):
-    scope = "grading-run-1"
-    call(origin, "gemini", api_key, **{"x-mmcourse-scope": scope})
-    assert [r["scope"] for r in EmulatorControl(origin, scope=scope).log()] == [scope]
+def test_a_scope_header_without_the_admin_token_does_not_move_a_request(origin, api_key, control):
+    call(origin, "gemini", api_key, **{"x-mmcourse-scope": "grading-run-1"})
+    assert EmulatorControl(origin, scope="grading-run-1").log() == []
+    assert [r["scope"] for r in control.log()] == [control.scope]
 
 
 def test_reset_log_and_reset(origin, api_key, control):

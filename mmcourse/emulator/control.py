@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from mmcourse.emulator.state import default_scope
+from mmcourse.identity import ADMIN_TOKEN_HEADER, KEY_HEADER, admin_token, default_scope, offline_key
 
 
 class EmulatorControlError(RuntimeError):
@@ -35,11 +34,10 @@ class EmulatorControl:
     def _headers(self) -> dict[str, str]:
         """Credentials for a class-wide emulator: this learner's own offline key (which reaches
         only their scope) and, for a teacher, ``MMCOURSE_ADMIN_TOKEN``."""
-        from mmcourse.config import offline_key
-
-        headers = {"content-type": "application/json", "x-mmcourse-key": offline_key(os.environ)}
-        if os.environ.get("MMCOURSE_ADMIN_TOKEN"):
-            headers["x-mmcourse-admin-token"] = os.environ["MMCOURSE_ADMIN_TOKEN"]
+        headers = {"content-type": "application/json", KEY_HEADER: offline_key()}
+        token = admin_token()
+        if token:
+            headers[ADMIN_TOKEN_HEADER] = token
         return headers
 
     def _call(self, method: str, action: str, body: dict | None = None, **query) -> dict:
