@@ -19,7 +19,6 @@ import asyncio
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -121,11 +120,12 @@ def emulator_up(url: str, timeout: float = 30.0, log_path: str | Path | None = N
                 pidfile: str | Path | None = None) -> int | None:
     """Make sure an mmcourse emulator answers at ``url`` (a loopback origin).
 
-    Reuses one that already answers (returns None); else starts ``python -m mmcourse emulator``
-    detached, so it outlives this call and serves every kernel of the session, waits until it
-    answers and returns its pid (also written to ``pidfile``).
+    Reuses one that already answers (returns None); else starts this user's detached emulator
+    there (``mmcourse.emulator.service``: its own session, found by every kernel and command
+    through the runtime folder, never stopping for idleness), waits until it answers and returns
+    its pid (also written to ``pidfile``).
     """
-    from .emulator import probe
+    from .emulator import probe, service
 
     found = probe(url)
     if found == "mmcourse":
@@ -135,24 +135,14 @@ def emulator_up(url: str, timeout: float = 30.0, log_path: str | Path | None = N
         raise HubError(f"{url} answers but is not the mmcourse emulator: choose another port in MMCOURSE_EMULATOR_URL")
     if parts.hostname not in ("127.0.0.1", "localhost", "::1") or not parts.port:
         raise HubError(f"{url} must be a loopback origin with a port, e.g. http://127.0.0.1:8765")
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
-    command = [sys.executable, "-m", "mmcourse", "emulator", "--host", parts.hostname, "--port", str(parts.port)]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True)
-    if log is not subprocess.DEVNULL:
-        log.close()
-    deadline = time.monotonic() + timeout
-    while probe(url, timeout=1.0) != "mmcourse":
-        if process.poll() is not None:
-            where = f" (see {log_path})" if log_path else ""
-            raise HubError(f"the emulator exited with status {process.returncode} before answering at {url}{where}")
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise HubError(f"the emulator did not answer at {url} within {timeout:.0f} s")
-        time.sleep(0.1)
+    try:
+        running = service.start_detached(parts.hostname, parts.port, idle_timeout=0, timeout=timeout,
+                                         log_path=Path(log_path) if log_path else None)
+    except service.ServiceError as exc:
+        raise HubError(str(exc)) from None
     if pidfile:
-        Path(pidfile).write_text(f"{process.pid}\n")
-    process.returncode = 0  # detached on purpose: keep Popen.__del__ from warning about it
-    return process.pid
+        Path(pidfile).write_text(f"{running.pid}\n")
+    return running.pid
 
 
 # --- driving a hub: the REST API and the kernels' websocket ---------------------------------------

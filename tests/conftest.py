@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import struct
+import tempfile
 import uuid
 import wave
 
 import pytest
 
-from mmcourse.identity import scope_of  # noqa: F401 - the emulator's log scope of a key (tests import it here)
+from mmcourse.identity import (
+    RUNTIME_DIR_ENV,
+    scope_of,  # noqa: F401 - the emulator's log scope of a key (tests import it here)
+)
+
+# Emulators that tests start detached (through mmcourse.setup() or ensure_running) record
+# themselves in a runtime folder of this run, never the user's own; the session stops them.
+os.environ[RUNTIME_DIR_ENV] = tempfile.mkdtemp(prefix="mmcourse-tests-run-")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from mmcourse.emulator import service
+
+    service.stop(service.runtime_dir())
 
 # ---------------------------------------------------------------- emulator
 

@@ -222,10 +222,12 @@ def test_ensure_running_refuses_an_explicit_url_that_is_not_the_emulator(other_s
         emulator.ensure_running(other_server)
 
 
-def test_ensure_running_moves_off_a_taken_default_port(other_server, monkeypatch, capsys):
+def test_ensure_running_moves_off_a_taken_default_port(other_server, monkeypatch, capsys, tmp_path):
     from mmcourse import emulator
+    from mmcourse.emulator import service
 
     monkeypatch.delenv("MMCOURSE_EMULATOR_URL", raising=False)
+    monkeypatch.setenv("MMCOURSE_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setattr(emulator, "DEFAULT_URL", other_server)
     monkeypatch.setattr(emulator, "_RUNNING", None)
     try:
@@ -237,8 +239,7 @@ def test_ensure_running_moves_off_a_taken_default_port(other_server, monkeypatch
         assert os.environ["MMCOURSE_EMULATOR_URL"] == url
         assert emulator.ensure_running() == url  # the second call reuses it
     finally:
-        if emulator._RUNNING is not None:
-            emulator._RUNNING.stop()
+        service.stop(tmp_path)
 
 
 def test_start_and_stop_a_private_emulator():

@@ -17,8 +17,10 @@ Every wire module offers the same small protocol (``WIRE`` object): ``name``, ``
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
+import time
 import traceback
 
 from starlette.applications import Starlette
@@ -73,6 +75,7 @@ class EmulatorApp:
 
     def __init__(self, state: EmulatorState | None = None) -> None:
         self.state = state or EmulatorState()
+        self.last_request = time.monotonic()  # for the detached emulator's idle shutdown
         app = Starlette(routes=[
             Route("/_mmcourse/{action:path}", self.admin, methods=["GET", "POST", "DELETE"]),
             Route("/{path:path}", self.dispatch,
@@ -81,6 +84,8 @@ class EmulatorApp:
         self.asgi = _EmulatorHeader(app)
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope.get("path") != "/_mmcourse/health":  # a health check alone keeps nobody's emulator alive
+            self.last_request = time.monotonic()
         await self.asgi(scope, receive, send)
 
     # -- provider requests -----------------------------------------------------------------
@@ -288,6 +293,21 @@ class _EmulatorHeader:
             await send(message)
 
         await self.app(scope, receive, send_with_header)
+
+
+def warm_up() -> None:
+    """Pay the first request's one-time costs before serving: the answer engine's imports,
+    Pillow's format plugins, the course manifest's index and the NumPy paths of recognition."""
+    from PIL import Image
+
+    from mmcourse import registry
+    from mmcourse.emulator.answers import MediaItem, compose_answer
+
+    Image.init()
+    picture = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 40, 40)).save(picture, format="JPEG")
+    compose_answer("Describe this image.", [MediaItem("image/jpeg", picture.getvalue())],
+                   provider="openai", model=registry.default_model("openai"))
 
 
 def create_app(state: EmulatorState | None = None) -> EmulatorApp:

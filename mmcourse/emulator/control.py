@@ -12,7 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from mmcourse.identity import ADMIN_TOKEN_HEADER, KEY_HEADER, admin_token, default_scope, offline_key
+from mmcourse import identity
 
 
 class EmulatorControlError(RuntimeError):
@@ -28,16 +28,16 @@ class EmulatorControl:
     def __init__(self, origin: str, scope: str | None = None, timeout: float = 10.0) -> None:
         # Any provider's base URL works: OpenAI's carries /v1, the admin endpoints sit at the origin.
         self.origin = origin.rstrip("/").removesuffix("/v1")
-        self.scope = scope or default_scope()
+        self.scope = scope or identity.default_scope()
         self.timeout = timeout
 
     def _headers(self) -> dict[str, str]:
         """Credentials for a class-wide emulator: this learner's own offline key (which reaches
         only their scope) and, for a teacher, ``MMCOURSE_ADMIN_TOKEN``."""
-        headers = {"content-type": "application/json", KEY_HEADER: offline_key()}
-        token = admin_token()
+        headers = {"content-type": "application/json", identity.KEY_HEADER: identity.offline_key()}
+        token = identity.admin_token()
         if token:
-            headers[ADMIN_TOKEN_HEADER] = token
+            headers[identity.ADMIN_TOKEN_HEADER] = token
         return headers
 
     def _call(self, method: str, action: str, body: dict | None = None, **query) -> dict:
