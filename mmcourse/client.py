@@ -133,13 +133,17 @@ class Client:
         """The retry policy for ``max_retries`` (mmcourse.retry, shared with the router)."""
         return RetryPolicy(retries=self.max_retries)
 
-    def _post(self, request: HttpRequest, stream: bool) -> requests.Response:
+    def _post(self, request: HttpRequest, stream: bool, retried: bool = False) -> requests.Response:
         try:
             return self.session.request(
                 request.method, request.url, headers=request.headers, json=request.json,
                 timeout=self.timeout, stream=stream,
             )
         except requests.RequestException as exc:
+            from .session import revive_emulator
+
+            if not retried and revive_emulator(request.url):  # the offline emulator had stopped
+                return self._post(request, stream, retried=True)
             raise LiveCallError(
                 f"{request.provider}: no answer from {redact_url(request.url)} "
                 f"({type(exc).__name__}). mmcourse does not fall back to the emulator: check the "

@@ -181,16 +181,17 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 def current_scope() -> str:
     """The emulator scope of this learner (or, under the grader, of this submission)."""
-    from mmcourse.config import offline_key, scope_of  # one definition of the key and its scope
+    from mmcourse.identity import default_scope  # one definition of the key and its scope
 
-    return scope_of(offline_key(os.environ))
+    return default_scope(os.environ)
 
 
 def _control(origin: str | None, scope: str | None):
     from mmcourse.emulator import ensure_running  # imported late: the emulator is optional here
     from mmcourse.emulator.control import EmulatorControl
+    from mmcourse.identity import explicit_emulator_url
 
-    origin = origin or os.environ.get("MMCOURSE_EMULATOR_URL") or ensure_running()
+    origin = origin or explicit_emulator_url() or ensure_running()
     return EmulatorControl(origin, scope or current_scope())
 
 
@@ -198,8 +199,9 @@ def offline_config(provider: str):
     """The offline (emulator) settings for ``provider``: wire-format tests send there even when
     the learner is live, because they judge what reached the emulator."""
     from mmcourse.config import provider_config
+    from mmcourse.identity import explicit_emulator_url
 
-    origin = os.environ.get("MMCOURSE_EMULATOR_URL") or _ensure_emulator()
+    origin = explicit_emulator_url() or _ensure_emulator()
     return provider_config(provider, {**os.environ, "MMCOURSE_MODE": "offline"}, {}, origin)
 
 
