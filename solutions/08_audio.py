@@ -47,6 +47,17 @@ wav = meeting.read_bytes()
 print(f"{meeting.name}: {len(wav):,} bytes")
 
 # %% [markdown]
+# Listen first: this is the clip the providers will transcribe. (The player links to the file in
+# `data/` instead of copying its 600 KB into the notebook.)
+
+# %%
+import os
+
+from IPython.display import Audio
+
+Audio(url=os.path.relpath(meeting))
+
+# %% [markdown]
 # ## What is in a WAV file
 #
 # A WAV file is a RIFF container: a 12-byte header (`RIFF`, the file size, `WAVE`), then
@@ -244,6 +255,30 @@ print(response.json()["content"][0]["text"])
 # transcript in your text and answered from that recording's notes; no audio reached it, as
 # none would reach Claude. With an Anthropic key set, the same cell returns Claude's own notes.
 #
+# ## Judging a transcript
+#
+# A live model's transcript differs from the truth in small ways (a comma, "OK" for "okay", a
+# dropped "um"), so comparing the two strings exactly says "wrong" to a fine transcript. Count
+# the words instead: the share of the true words that the transcript has, in order (the
+# complement of the word error rate used to rate speech recognition). The checks below use it.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import difflib
+import re
+
+
+def words_right(got, want):
+    """The share of the true words a transcript got, in order (case and punctuation ignored)."""
+    a, b = (re.findall(r"[a-z0-9']+", text.lower()) for text in (got, want))
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(b)
+
+
+print(f"{words_right(transcript, truth['transcript']):.0%} of the words right")
+print(f"{words_right('okay so the launch moves to friday', 'OK, so the launch moves to Friday.'):.0%}")
+
+# %% [markdown]
 # ## Exercises
 
 # %% [markdown] mmcourse={"exercise": "ex-wav-info", "role": "instructions", "title": "Read any WAV header", "points": 3, "difficulty": "medium"}
@@ -382,7 +417,9 @@ from mmcourse.grading import last_request
 
 def test_the_meeting_transcript():
     text = openai_transcribe(meeting)
-    expect(text, truth["transcript"], what="the transcript")
+    assert isinstance(text, str), f"return the transcript text, got {type(text).__name__}"
+    share = words_right(text, truth["transcript"])
+    assert share >= 0.9, f"the transcript has {share:.0%} of the words right: return the whole answer text"
 
 
 def test_the_request_used_input_audio_on_an_audio_model():
@@ -456,7 +493,8 @@ def user_text(request):
 
 def test_transcript_from_gemini_then_text_to_claude():
     transcript_text, notes_text = claude_meeting_notes(meeting)
-    expect(transcript_text, truth["transcript"], what="the transcript from step 1")
+    share = words_right(transcript_text, truth["transcript"])
+    assert share >= 0.9, f"the transcript from step 1 has {share:.0%} of the words right"
     assert isinstance(notes_text, str) and notes_text, "return Claude's answer text"
     heard = last_request("gemini")
     assert [m["mime"] for m in heard["media"]] == ["audio/wav"], "step 1 sends the audio to Gemini"
@@ -465,7 +503,7 @@ def test_transcript_from_gemini_then_text_to_claude():
     assert record["media"] == [], "Claude gets text only: no audio, no document"
     text = user_text(record["request"])
     assert text.startswith(ANALYSE), "the message starts with ANALYSE"
-    assert text.endswith(truth["transcript"]), "the message ends with the transcript"
+    assert text.rstrip().endswith(transcript_text.strip()), "the message ends with the transcript from step 1"
 
 # %% mmcourse={"exercise": "ex-transcribe-analyse", "role": "hidden-tests"}
 import hashlib

@@ -253,8 +253,8 @@ for (provider, model), used in zip([("openai", "gpt-5.4-mini"), ("anthropic", "c
 # ## A dated price table
 #
 # USD per million tokens, standard rates (no batch discount, no caching), from the providers'
-# pricing pages on the date shown. Money is `Decimal`: $0.30 × 7,000,000 tokens is exactly
-# $2.10, not 2.0999999.
+# pricing pages on the date shown. Money is `Decimal`: \$0.30 × 7,000,000 tokens is exactly
+# \$2.10, not 2.0999999.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -304,7 +304,7 @@ print(pricing.format_usd(mix))
 # Write `mixed_cost(plan, input_tokens_each, output_tokens_each=0)`: `plan` maps a model id to
 # the number of documents sent to it. Return the total in USD as a `Decimal`, using the price
 # table (`pricing.price(model).input` and `.output`, USD per 1M tokens). No floats: they would
-# turn $17.10 into 17.099999.
+# turn \$17.10 into 17.099999.
 
 # %% [markdown] mmcourse={"exercise": "ex-mixed-cost", "role": "hint"}
 # For each model: `n * (input_tokens_each * row.input + output_tokens_each * row.output)`, then
