@@ -60,7 +60,10 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _emulator(args: argparse.Namespace) -> int:
     from . import emulator
+    from .emulator import livelike
 
+    if args.live_like:  # CI: answers written the ways real models write them (livelike.py)
+        os.environ[livelike.ENV_SWITCH] = "1"
     emulator.serve(args.host, args.port)
     return 0
 
@@ -136,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "emulator":
             p.add_argument("--host", default="127.0.0.1", help="use 0.0.0.0 to serve a classroom network")
             p.add_argument("--port", type=int, default=8765)
+            p.add_argument("--live-like", action="store_true",
+                           help="for CI: vary answers the ways real models do (fences, prose, key order)")
         elif name in PASSTHROUGH:
             p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

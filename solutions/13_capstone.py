@@ -156,8 +156,8 @@ CLASSIFY = f"What kind of document is this? Answer with one word, one of: {', '.
 
 def classify(rel, provider="gemini"):
     text, _, _ = ask(provider, rel, CLASSIFY)
-    word = text.strip().strip(".").lower()
-    return word if word in TYPES else "unknown"
+    words = re.findall(r"[a-z]+", text.lower())  # live models answer "This is a receipt." as often as "receipt"
+    return next((word for word in words if word in TYPES), "unknown")
 
 
 # %% [markdown]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mmcourse.emulator import livelike  # CI's live-like answers: off unless switched on
 from mmcourse.emulator.media import Media, describe
 
 
@@ -46,10 +47,11 @@ def compose(
     except ImportError:  # the answer engine is built separately; keep the emulator usable
         return _fallback_answer(prompt, media, json_mode=json_mode or json_schema is not None)
     items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
-    return compose_answer(
+    text = compose_answer(
         prompt, items, system=system, provider=provider, model=model,
         json_mode=json_mode or json_schema is not None, json_schema=json_schema,
     )
+    return livelike.apply(text, provider=provider, structured=json_mode or json_schema is not None)
 
 
 def _fallback_answer(prompt: str, media: list[Media], *, json_mode: bool) -> str:

@@ -234,6 +234,28 @@ def release_notebook(solution, stem: str, previous=None) -> nbformat.NotebookNod
     return nb
 
 
+def answered_notebook(solution, stem: str) -> nbformat.NotebookNode:
+    """The student notebook with the model answers written into the exercise cells.
+
+    The released pipeline minus the starters: every check cell calls ``check()`` on the
+    solution's code. CI runs these to prove each lesson's cells and checks work end to end.
+    """
+    exercises = parse_exercises(solution, where=stem)
+    ctx = Context(stem, {exercise.id: exercise for exercise in exercises})
+    cells = [copy.deepcopy(cell) for cell in solution.cells]
+    for transform in PIPELINE:
+        if transform is not replace_solutions:
+            cells = transform(cells, ctx)
+    nb = nbformat.v4.new_notebook()
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.cells = cells
+    nb.metadata = nbformat.NotebookNode({
+        "kernelspec": copy.deepcopy(solution.metadata.get("kernelspec", DEFAULT_KERNELSPEC)),
+        "language_info": {"name": "python"},
+    })
+    return nb
+
+
 def merge_outputs(fresh, previous) -> None:
     """Copy outputs from ``previous`` into ``fresh`` for every code cell whose source is unchanged."""
     def key(cell):
