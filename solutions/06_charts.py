@@ -52,8 +52,7 @@ from mmcourse.display import show_image
 # The course data records the true values behind each of its charts. Start from the
 # quarterly revenue numbers:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 truth = datasets.entry("charts/quarterly_revenue.png")["truth"]
 print(truth["title"], "|", truth["y_label"])
 print(dict(zip(truth["labels"], truth["values"])))
@@ -77,8 +76,7 @@ def bar_chart_png(labels, values, title, y_label):
     return buffer.getvalue()
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 png = bar_chart_png(truth["labels"], truth["values"], truth["title"], truth["y_label"])
 print(mmcourse.sniff_mime(png), f"{len(png):,} bytes")
 show_image(png)
@@ -103,16 +101,14 @@ def gemini_chart(prompt, png, generation_config=None):
     return response.json()["candidates"][0]["content"]["parts"][0]["text"]
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(gemini_chart("Describe the trend in this chart in one sentence.", png))
 
 # %% [markdown]
 # The emulator recognised your chart: it was drawn from the same numbers as the course's
 # chart, so its perceptual hash is nearly the same. Now ask for the exact values:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(gemini_chart("Read the exact value of every bar.", png))
 
 # %% [markdown]
@@ -137,8 +133,7 @@ CHART_PROMPT = (
     '{"title": string, "unit": string, "data": [{"label": string, "value": number}]}'
 )
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 text = gemini_chart(CHART_PROMPT, png, {"responseMimeType": "application/json"})
 reading = json.loads(text)
 print(reading["title"], "|", reading["unit"])
@@ -151,8 +146,7 @@ print(reading["data"])
 # %%
 fenced = 'Here is the data:\n```json\n{"title": "Quarterly revenue 2025", "data": []}\n```'
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 try:
     json.loads(fenced)
 except json.JSONDecodeError as error:
@@ -166,8 +160,7 @@ except json.JSONDecodeError as error:
 # Turn the reading into `{label: value}` and compare with the truth. Relative error
 # (`|got - want| / |want|`) puts a \$5K slip on a \$420K bar and on a \$4.2M bar on one scale.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 got = {point["label"]: point["value"] for point in reading["data"]}
 for label, want in zip(truth["labels"], truth["values"]):
     value = got.get(label)
@@ -184,8 +177,7 @@ for label, want in zip(truth["labels"], truth["values"]):
 line_chart = datasets.path("charts/monthly_active_users.png")
 show_image(line_chart, max_edge=320)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 line_truth = datasets.entry("charts/monthly_active_users.png")["truth"]
 answer = mmcourse.ask("openai", CHART_PROMPT, line_chart, json=True)
 points = json.loads(answer.text)["data"]
@@ -196,8 +188,7 @@ print("matches the main series:", [p["value"] for p in points] == line_truth["va
 # **Predict the output.** Now a chart the course has never seen: the same code, invented
 # numbers. What does the offline emulator answer? What would a live model answer?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 invented = bar_chart_png(["North", "South"], [13, 71], "Invented numbers", "Units")
 print(gemini_chart("Read the exact value of every bar.", invented))
 

@@ -128,8 +128,7 @@ def cell(value, spec):
     return format(value, spec)
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 record = openai_receipt(receipt)
 print(record["store"], record["date"], record["time"], record["currency"])
 for item in record["items"]:
@@ -143,8 +142,7 @@ print("cashier:", record["cashier_name"], "| loyalty:", record["loyalty_number"]
 #
 # `jsonschema.validate` raises if the record breaks the schema, and says where.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 jsonschema.validate(record, RECEIPT_SCHEMA)
 print("valid")
 
@@ -152,8 +150,7 @@ print("valid")
 # **Predict the output.** Live models without a strict schema often write money as text.
 # What does the validator say about `"total": "$35.91"`?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 sloppy = {**record, "total": "$35.91"}
 try:
     jsonschema.validate(sloppy, RECEIPT_SCHEMA)
@@ -168,8 +165,7 @@ except jsonschema.ValidationError as error:
 # subtotal plus tax is the total. Round to cents before comparing (floating point:
 # `0.1 + 0.2 != 0.3`).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 lines = round(sum(item["total"] for item in record["items"]), 2)
 print("lines add up to", lines, "| subtotal", record["subtotal"], "|", lines == record["subtotal"])
 if record["subtotal"] is None or record["tax"] is None:  # the schema allows null: nothing to add
@@ -231,8 +227,7 @@ readings = {provider: json_in(mmcourse.ask(provider, RECEIPT_PROMPT, photo, **op
 # **Predict the output.** Compare each provider's fields with the truth. Offline, how many ✗
 # do you expect? Live, which fields would you bet go wrong first on a blurry photo?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 truth = datasets.entry("receipts/greenleaf_market_photo.jpg")["truth"]
 fields = ["store", "date", "time", "currency", "subtotal", "tax", "total", "payment_method", "cashier_name"]
 print(f"{'field':<15}" + "".join(f"{p:>11}" for p in readings))

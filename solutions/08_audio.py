@@ -64,16 +64,14 @@ Audio(url=os.path.relpath(meeting))
 # chunks, each a 4-letter id, a 4-byte little-endian length and the data. The `fmt ` chunk says
 # how to read the samples; the `data` chunk holds them. Look at the first 44 bytes:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(wav[:44])
 
 # %% [markdown]
 # `struct.unpack` reads binary fields: `<` little-endian, `4s` four bytes, `I` a 4-byte
 # unsigned int, `H` a 2-byte one. In this file the `fmt ` chunk sits right after the header:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 riff, size, wave_id = struct.unpack("<4sI4s", wav[:12])
 chunk_id, chunk_size, audio_format, channels, rate, byte_rate, block_align, bits = struct.unpack(
     "<4sIHHIIHH", wav[12:36])
@@ -84,8 +82,7 @@ print(f"format {audio_format} (1 = PCM), {channels} channel(s), {rate} Hz, {bits
 # **Predict the output.** 16,000 samples a second, 2 bytes each, one channel. How long is the
 # recording, and how big is it once base64-encoded for JSON?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 data_id, data_size = struct.unpack("<4sI", wav[36:44])
 seconds = data_size / byte_rate
 print(data_id, f"{data_size:,} bytes of samples = {seconds:.2f} s")
@@ -137,8 +134,7 @@ def gemini_audio(prompt, audio, generation_config=None):
     return response.json()
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 reply = gemini_audio("Transcribe this recording word for word.", wav)
 transcript = reply["candidates"][0]["content"]["parts"][0]["text"]
 print(transcript)
@@ -155,8 +151,7 @@ NOTES_PROMPT = (
     '"action_items": [{"owner": string, "task": string, "due": string}]}'
 )
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 reply = gemini_audio(NOTES_PROMPT, wav, {"responseMimeType": "application/json"})
 notes = json.loads(reply["candidates"][0]["content"]["parts"][0]["text"])
 print(notes["summary"])
@@ -167,8 +162,7 @@ for item in notes["action_items"]:
 # %% [markdown]
 # The voicemail also exists as FLAC (half the size). Gemini reads it as it is:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 flac = datasets.path("audio/delivery_voicemail.flac").read_bytes()
 print(mmcourse.sniff_mime(flac), f"{len(flac):,} bytes")
 print(gemini_audio("Summarise this voicemail in one sentence.", flac)["candidates"][0]["content"]["parts"][0]["text"])
@@ -196,8 +190,7 @@ def post_openai(body):
                          headers={"Authorization": f"Bearer {cfg.api_key}"})
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_openai(openai_audio_body(registry.default_model("openai"), "Transcribe this.", wav))
 print(response.status_code, response.json()["error"]["message"])
 
@@ -205,14 +198,12 @@ print(response.status_code, response.json()["error"]["message"])
 # A 400: the model reads images, not sound (the live message may be worded differently). The
 # registry knows which models accept audio:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print([m.id for m in registry.models_for("openai") if registry.accepts(m.id, "audio")])
 audio_model = registry.default_model("openai", "audio")
 print("course default for audio:", audio_model)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_openai(openai_audio_body(audio_model, "Transcribe this recording word for word.", wav))
 response.raise_for_status()
 print(response.json()["choices"][0]["message"]["content"])
@@ -223,8 +214,7 @@ print(response.json()["choices"][0]["message"]["content"])
 # Claude's Messages API has no audio block: its content blocks are text, images and documents
 # (PDF or plain text). **Predict the output:** what if you send the WAV as a document anyway?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 cfg = conf["anthropic"]
 claude_headers = {"x-api-key": cfg.api_key, "anthropic-version": "2023-06-01"}
 body = {"model": registry.default_model("anthropic"), "max_tokens": 500, "messages": [{"role": "user", "content": [
@@ -240,8 +230,7 @@ print(response.status_code, response.json()["error"]["message"])
 # analysis can only be as good as the transcript; in exchange you can pick the best listener and
 # the best analyst separately, and keep the transcript for search.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ANALYSE = ("Below is the transcript of a meeting. List the decisions and the action items "
            "(owner, task, due date).\n\nTranscript:\n")
 body = {"model": registry.default_model("anthropic"), "max_tokens": 500,
@@ -262,8 +251,7 @@ print(response.json()["content"][0]["text"])
 # the words instead: the share of the true words that the transcript has, in order (the
 # complement of the word error rate used to rate speech recognition). The checks below use it.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import difflib
 import re
 

@@ -28,8 +28,7 @@ import mmcourse
 
 conf = mmcourse.setup()
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import base64
 import tempfile
 import time
@@ -96,8 +95,7 @@ def error_summary(response):
 # **Mistake 1: a data URL sent to Claude.** OpenAI wants `data:image/jpeg;base64,...`;
 # Claude wants the raw base64 in `source.data`, with the type in `media_type`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude({
     "model": MODELS["anthropic"], "max_tokens": 300,
     "messages": [{"role": "user", "content": [
@@ -112,8 +110,7 @@ print(error_summary(response))
 # **Mistake 2: an OpenAI `image_url` part sent to Claude.** Code written for one provider and
 # pointed at another. Claude lists the block types it knows.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude({
     "model": MODELS["anthropic"], "max_tokens": 300,
     "messages": [{"role": "user", "content": [
@@ -126,8 +123,7 @@ print(error_summary(response))
 # %% [markdown]
 # **Mistake 3: no `anthropic-version` header.** Claude requires it on every request.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude(
     {"model": MODELS["anthropic"], "max_tokens": 300, "messages": [{"role": "user", "content": "Hello"}]},
     headers={"x-api-key": ANTHROPIC.api_key},  # the version header is missing
@@ -137,8 +133,7 @@ print(error_summary(response))
 # %% [markdown]
 # **Mistake 4: no `max_tokens` for Claude.** Optional at OpenAI and Gemini, required at Anthropic.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude({"model": MODELS["anthropic"], "messages": [{"role": "user", "content": "Hello"}]})
 print(error_summary(response))
 
@@ -147,8 +142,7 @@ print(error_summary(response))
 # `.jpg` name. Declare `image/jpeg` because of the name and Claude compares it with the bytes.
 # The fix: sniff the magic bytes (lesson 01), `mmcourse.sniff_mime(data)`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 screenshot = datasets.path("errors/screenshot.jpg").read_bytes()
 response = post_claude({
     "model": MODELS["anthropic"], "max_tokens": 300,
@@ -165,8 +159,7 @@ print("the bytes say:", mmcourse.sniff_mime(screenshot))
 # **Predict the output.** Gemini gets a JPEG declared as `image/jpg` (a common spelling, but
 # not a registered MIME type). Accepted, or an error? Which status?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_gemini(MODELS["gemini"], {"contents": [{"parts": [
     {"inline_data": {"mime_type": "image/jpg", "data": PHOTO_B64}},  # should be image/jpeg
     {"text": "Describe this photo."},
@@ -179,8 +172,7 @@ print(error_summary(response))
 # `x-goog-api-key` (the emulator's wording of this error follows Google's OAuth error; the exact
 # text for API keys is unconfirmed).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_gemini(
     MODELS["gemini"],
     {"contents": [{"parts": [{"text": "Hello"}]}]},
@@ -192,8 +184,7 @@ print(error_summary(response))
 # **Mistake 8: a retired model.** Tutorials age; model ids retire. The course's registry knows
 # when and what replaced them, so check it before you copy an id from an old blog post.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 old = registry.is_retired("claude-3-5-sonnet-20240620")  # the id in many 2024 tutorials
 response = post_claude({"model": old.id, "max_tokens": 300, "messages": [{"role": "user", "content": "Hello"}]})
 print(error_summary(response))
@@ -203,8 +194,7 @@ print(f"registry: {old.id} retired on {old.retired}; use {old.replacement}")
 # **Mistake 9: `max_tokens` on a GPT-5 model.** OpenAI deprecated `max_tokens` in Chat
 # Completions; reasoning models (GPT-5 and later) refuse it. Use `max_completion_tokens`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_openai({
     "model": "gpt-5.5", "max_tokens": 300,  # should be max_completion_tokens
     "messages": [{"role": "user", "content": "Hello"}],
@@ -624,15 +614,13 @@ def test_other_client_errors_are_not_retried():
 # a temporary folder). Claude takes at most 10 MB of **base64** per image (5 MB before 2026)
 # and 32 MB per request (Anthropic vision and error docs, 2026).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 big = datasets.make_oversized_image(tempfile.mkdtemp())
 big_bytes = big.read_bytes()
 big_b64 = base64.b64encode(big_bytes).decode("ascii")
 print(f"{big.name}: {len(big_bytes) / 1e6:.1f} MB on disk, {len(big_b64) / 1e6:.1f} MB as base64")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 photo_block = {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": big_b64}}
 response = post_claude({"model": MODELS["anthropic"], "max_tokens": 300, "messages": [
     {"role": "user", "content": [photo_block, {"type": "text", "text": "Describe this photo."}]}]})
@@ -642,8 +630,7 @@ print(error_summary(response))
 # **Predict the output.** Four such photos in one request: more than 32 MB in all. Which
 # status now? (Anthropic's 413 comes from its proxy, before the API even reads the request.)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude({"model": MODELS["anthropic"], "max_tokens": 300, "messages": [
     {"role": "user", "content": [photo_block] * 4 + [{"type": "text", "text": "Compare these photos."}]}]})
 print(error_summary(response))
@@ -654,8 +641,7 @@ print(error_summary(response))
 # you upload time. Resize to the model's edge, re-encode as JPEG, and it is accepted (and
 # still recognised).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 small = mmcourse.resize_image(big_bytes, max_edge=1568, quality=85)
 print(f"{mmcourse.encoding.image_size(small)} px, {len(small) / 1e6:.2f} MB")
 response = post_claude({"model": MODELS["anthropic"], "max_tokens": 300, "messages": [
@@ -713,8 +699,7 @@ if GEMINI.offline:
 # and a typed `mmcourse.APIError` (status, error type, message, retry delay) otherwise.
 # **Emulator-only:** one Claude 529 "overloaded" first.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 if ANTHROPIC.offline:
     control.inject_fault("anthropic", 529, count=1, retry_after=0.2)
 answer = mmcourse.ask("anthropic", "What is 2 + 2?", max_output_tokens=50)
@@ -738,8 +723,7 @@ def safe_ask(provider, prompt, *files, **options):
         return None, f"not sent: {error}"
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(safe_ask("gemini", "Describe this photo in one sentence.", datasets.path("photos/chelsea.jpg")))
 print(safe_ask("openai", "Hello", model="gpt-5.5", max_tokens=50))
 print(safe_ask("anthropic", "Summarise this meeting.", datasets.path("audio/meeting_excerpt.wav")))
@@ -753,7 +737,8 @@ print(safe_ask("anthropic", "Hello", model="claude-3-5-sonnet-20240620"))
 # Anthropic's `error.type`, Gemini's `reason` from `error.details` (else `error.status`).
 #
 # - `"fix-billing"` for a billing problem, where waiting never helps: OpenAI's 429
-#   `insufficient_quota` (an empty account), Anthropic's 402 `billing_error`, any 402;
+#   `insufficient_quota` (an empty account) and Anthropic's 402 `billing_error` (a payment
+#   problem; Anthropic's errors page lists it beside the other statuses);
 # - `"fix-key"` for 401 and 403, and for Gemini's wrong key: a **400** with reason
 #   `API_KEY_INVALID` (lesson 04);
 # - `"retry"` for 408, 409, 429 and every status from 500 up (including Anthropic's 529);
@@ -767,7 +752,7 @@ print(safe_ask("anthropic", "Hello", model="claude-3-5-sonnet-20240620"))
 # %% mmcourse={"exercise": "ex-next-step", "role": "solution"}
 def next_step(status, error_type):
     ### BEGIN SOLUTION
-    if error_type in ("insufficient_quota", "billing_error") or status == 402:
+    if error_type in ("insufficient_quota", "billing_error"):
         return "fix-billing"
     if status in (401, 403) or error_type == "API_KEY_INVALID":
         return "fix-key"
