@@ -259,12 +259,14 @@ def assert_reopened_notebook_shows_its_outputs(page, base: str, token: str, rel:
     notebook = page.locator(NOTEBOOK)
     page.wait_for_selector(f"{NOTEBOOK} .jp-CodeCell", timeout=60_000)
     check_cards(notebook).first.wait_for(timeout=30_000)
-    page.wait_for_timeout(2_000)  # let the widget manager restore the saved models
+    widgets = notebook.locator(".jp-OutputArea .jupyter-widgets")
+    try:  # the widget manager restores the saved models once the notebook is ready
+        widgets.first.wait_for(timeout=30_000)
+    finally:
+        page.screenshot(path=str(shots / "fixture-reopened.png"))
     text = notebook.inner_text()
     assert "Error displaying widget" not in text, "a reopened notebook lost its widgets"
-    assert notebook.locator(".jp-OutputArea .jupyter-widgets").count() > 0, "no widget shows after reopening"
     assert "All 1 visible tests passed" in text and "not attempted yet" in text, "the check cards are gone"
-    page.screenshot(path=str(shots / "fixture-reopened.png"))
 
 
 @pytest.mark.slow
@@ -288,6 +290,9 @@ def test_widgets_render_and_exercise_cards_report_in_chromium(emulator, tmp_path
             )
             try:
                 page = context.pages[0] if context.pages else context.new_page()
+                # Leaving a notebook with unsaved outputs asks "leave the page?": yes (Playwright
+                # would dismiss it, and stay).
+                page.on("dialog", lambda dialog: dialog.accept())
                 for path, label in staged:
                     started = time.monotonic()
                     notebook = open_and_run(page, base, token, path.relative_to(root).as_posix())
