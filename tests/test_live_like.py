@@ -15,6 +15,7 @@ live answer is never taken as ground truth.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +27,7 @@ import nbformat
 import pytest
 import requests
 
+from mmcourse.emulator import livelike
 from mmcourse.grading.exercise import CHECK, META_KEY, read_notebook
 from mmcourse.grading.release import answered_notebook
 
@@ -41,9 +43,6 @@ LIVE = {
 MODES = {"anthropic-live": ("anthropic",), "all-live": ("openai", "anthropic", "gemini")}
 CELL_TIMEOUT_S = 180
 START_S = 30
-
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def live_like_origin(tmp_path_factory):
@@ -119,6 +118,7 @@ def run_lesson(source: Path, env: dict[str, str], workdir: Path) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", list(MODES))
 def test_every_lesson_runs_and_passes_its_checks_live(mode, live_like_origin, emulator, tmp_path):
     env = kernel_env(MODES[mode], live_like_origin, emulator.base_url.rstrip("/"))
@@ -140,3 +140,44 @@ def test_the_live_like_server_varies_answers_and_keeps_shapes(live_like_origin):
     assert body["type"] == "message" and body["content"][0]["type"] == "text"
     text = body["content"][0]["text"]
     assert "```json" in text and not text.startswith("{"), text
+
+
+# --- the variations themselves (livelike.vary), one behaviour each ---------------------------
+
+CHART = '{"title": "Quarterly revenue 2025", "data": [{"label": "Q1", "value": 420}]}'
+
+
+def test_claude_fences_json_it_was_only_asked_for_in_the_prompt():
+    text = livelike.vary(CHART, provider="anthropic", structured=False)
+    assert text.startswith("Here is") and "```json\n{" in text and text.endswith("```")
+
+
+def test_openai_puts_a_sentence_before_json_without_a_switch():
+    text = livelike.vary(CHART, provider="openai", structured=False)
+    intro, _, body = text.partition("\n")
+    assert intro.endswith(":") and json.loads(body)["data"][0]["value"] == 420
+
+
+def test_free_json_changes_key_order_and_writes_whole_numbers_as_floats():
+    body = livelike.vary(CHART, provider="gemini", structured=False).strip("`").removeprefix("json")
+    value = json.loads(body)
+    assert list(value) == ["data", "title"] and list(value["data"][0]) == ["value", "label"]
+    assert type(value["data"][0]["value"]) is float
+
+
+def test_structured_output_stays_bare_valid_json_with_the_same_types():
+    text = livelike.vary(CHART, provider="anthropic", structured=True)
+    value = json.loads(text)
+    assert list(value) == ["data", "title"] and type(value["data"][0]["value"]) is int
+
+
+def test_prose_gets_an_opening_and_thousands_separators_but_keeps_times_and_years():
+    text = livelike.vary("The video costs 5800 tokens; the scene at 00:12 is from 2025, id a1234.",
+                         provider="gemini", structured=False)
+    assert text == "Okay, here's what I found: the video costs 5,800 tokens; the scene at 00:12 is from 2025, id a1234."
+
+
+def test_the_switch_is_off_unless_set():
+    assert livelike.enabled({}) is False and livelike.enabled({"MMCOURSE_LIVE_LIKE": "0"}) is False
+    assert livelike.enabled({"MMCOURSE_LIVE_LIKE": "1"}) is True
+    assert livelike.apply("A cat.", provider="openai", structured=False) == "A cat."  # tests run it off
