@@ -177,6 +177,11 @@ def test_prose_gets_an_opening_and_thousands_separators_but_keeps_times_and_year
     assert text == "Okay, here's what I found: the video costs 5,800 tokens; the scene at 00:12 is from 2025, id a1234."
 
 
+def test_prose_is_paraphrased_word_by_word():
+    text = livelike.vary("The photo shows a cat. Revenue grew. Photos stay.", provider="openai", structured=False)
+    assert text == "Sure, the picture depicts a cat. Revenue rose. Photos stay."
+
+
 def test_the_switch_is_off_unless_set():
     assert livelike.enabled({}) is False and livelike.enabled({"MMCOURSE_LIVE_LIKE": "0"}) is False
     assert livelike.enabled({"MMCOURSE_LIVE_LIKE": "1"}) is True

@@ -19,8 +19,9 @@ test behaviour, not measured from any model):
   (so still the schema's types), but with the keys of every object in reverse order;
 - JSON without a switch: keys in reverse order and whole numbers written as ``420.0``; Claude
   fences it after a sentence, OpenAI puts a sentence before it, Gemini fences it bare;
-- prose: a provider-specific opening phrase, and numbers of four or more digits written with
-  thousands separators (``5800`` becomes ``5,800``; times, ids and decimals are left alone).
+- prose: a provider-specific opening phrase, a few words paraphrased (``shows`` becomes
+  ``depicts``, ``grew`` becomes ``rose``, ...), and numbers of four or more digits written with
+  thousands separators (``5800`` becomes ``5,800``; times, years, ids and decimals are left alone).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ STYLES = {
     "gemini": {"opening": "Okay, here's what I found: ", "json_intro": "", "fence": True},
 }
 DEFAULT_STYLE = STYLES["openai"]
+# Whole words a model says another way (lower case; a capitalised word keeps its capital).
+PARAPHRASES = {"shows": "depicts", "grew": "rose", "photo": "picture", "approximately": "roughly",
+               "highest": "largest", "contains": "holds"}
+WORD = re.compile(r"\b(" + "|".join(PARAPHRASES) + r")\b", re.IGNORECASE)
 # A run of 4+ digits standing alone: not part of a decimal, a time (12:30), an id (a1234) or 1,234.
 BIG_NUMBER = re.compile(r"(?<![\w.,:])(\d{4,})(?![\w.,:]|\.\d)")
 YEAR = re.compile(r"(19|20)\d\d")
@@ -71,7 +76,7 @@ def vary(text: str, *, provider: str, structured: bool) -> str:
         return style["json_intro"] + body
     if structured or not text.strip():
         return text
-    return style["opening"] + _lower_first(_with_separators(text))
+    return style["opening"] + _lower_first(_paraphrased(_with_separators(text)))
 
 
 def _as_json(text: str):
@@ -93,6 +98,15 @@ def _reordered(value, *, floats: bool):
     if floats and type(value) is int:
         return float(value)
     return value
+
+
+def _paraphrased(text: str) -> str:
+    def other(match: re.Match) -> str:
+        word = match.group(1)
+        said = PARAPHRASES[word.lower()]
+        return said.capitalize() if word[0].isupper() else said
+
+    return WORD.sub(other, text)
 
 
 def _with_separators(text: str) -> str:

@@ -113,11 +113,13 @@ class _StarterWatch:
 
     def __enter__(self):
         self._previous = sys.gettrace()
-        sys.settrace(self._global)
+        if self._previous is None:  # a debugger's tracer is left alone (then only the test's own error counts)
+            sys.settrace(self._global)
         return self
 
     def __exit__(self, *exc) -> None:
-        sys.settrace(self._previous)
+        if self._previous is None:
+            sys.settrace(None)
 
 
 def run_checks(exercise_id: str, tests) -> list[dict]:
