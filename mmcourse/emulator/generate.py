@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mmcourse import tokens
+from mmcourse.emulator import livelike  # CI's live-like answers: off unless switched on
 from mmcourse.emulator.answers import MediaItem, compose_answer
 from mmcourse.emulator.media import Media
 
@@ -44,10 +45,11 @@ def compose(
     ``responseSchema``/``responseJsonSchema``): the answer is JSON with exactly its keys.
     """
     items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
-    return compose_answer(
+    text = compose_answer(
         prompt, items, system=system, provider=provider, model=model,
         json_mode=json_mode or json_schema is not None, json_schema=json_schema,
     )
+    return livelike.apply(text, provider=provider, structured=json_mode or json_schema is not None)
 
 
 # -- tokens ---------------------------------------------------------------------------------
