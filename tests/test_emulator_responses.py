@@ -376,3 +376,10 @@ def test_reset_forgets_the_scope_stored_responses(oai, control):
     control.reset()
     with pytest.raises(openai.NotFoundError):
         oai.responses.retrieve(created.id)
+
+
+def test_background_mode_is_refused_rather_than_ignored(origin, api_key):
+    r = post(origin, api_key, {"model": MODEL, "input": "Hi", "background": True})
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "background" and r.json()["error"]["code"] == "unsupported_parameter"
+

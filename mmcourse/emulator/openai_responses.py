@@ -66,6 +66,13 @@ COUNT_PARAMS = frozenset(
     "model input previous_response_id tools text reasoning truncation instructions personality "
     "conversation tool_choice parallel_tool_calls".split()
 )
+# Known to the real API but not emulated: refused with a clear 400 rather than silently ignored.
+NOT_EMULATED = {
+    "background": "background responses (queued, then polled)",
+    "conversation": "server-side conversations (use previous_response_id)",
+    "prompt": "reusable prompt templates from the dashboard",
+    "context_management": "server-side context compaction",
+}
 ROLES = ("user", "assistant", "system", "developer")
 INPUT_PARTS = ("input_text", "input_image", "input_file")
 ASSISTANT_PARTS = ("output_text", "refusal", "input_text")
@@ -258,6 +265,10 @@ class ResponsesApi:
             raise _invalid_type("model", "a string", body["model"])
         call.model = body["model"]
         model = self.wire._model(call.model)
+        for name, what in NOT_EMULATED.items():
+            if body.get(name) not in (None, False):
+                raise _error(400, f"The mmcourse offline emulator does not emulate '{name}' ({what}): "
+                             "leave it out offline.", name, "unsupported_parameter")
         if "input" not in body and not body.get("previous_response_id"):
             raise _missing("input")
         return model
