@@ -1,4 +1,4 @@
-"""The ``mmcourse`` command: doctor, emulator, data build, release, grade, open."""
+"""The ``mmcourse`` command: doctor, emulator, data build, release, grade, open, path."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from . import config as configmod
 
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 # Subcommands that hand their arguments to another module's main().
-PASSTHROUGH = ("data", "release", "grade", "notebooks", "hub", "open")
+PASSTHROUGH = ("data", "release", "grade", "notebooks", "hub", "open", "path")
 
 
 def emulator_answers(origin: str, timeout: float = 2.0) -> bool:
@@ -60,7 +60,10 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _emulator(args: argparse.Namespace) -> int:
     from . import emulator
+    from .emulator import livelike
 
+    if args.live_like:  # CI: answers written the ways real models write them (livelike.py)
+        os.environ[livelike.ENV_SWITCH] = "1"
     emulator.serve(args.host, args.port)
     return 0
 
@@ -99,21 +102,74 @@ def _hub(args: argparse.Namespace) -> int:
     return hub.main(args.rest) or 0
 
 
-def lab_command(rest: list[str], is_root: bool) -> list[str]:
-    """The JupyterLab command for ``mmcourse open [NOTEBOOK] [lab options...]``."""
+def _path(args: argparse.Namespace) -> int:
+    from . import paths
+
+    return paths.main(args.rest) or 0
+
+
+# JupyterLab settings for the course, shipped as a package override (the mechanism JupyterLab
+# reads from {sys.prefix}/share/jupyter/lab/settings/overrides.d/): no news prompt, no update
+# check, and widget state saved with the notebook so a reopened notebook shows its widgets.
+LAB_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True},
+}
+
+
+def lab_command(rest: list[str], is_root: bool, root: Path | None = None) -> list[str]:
+    """The JupyterLab command for ``mmcourse open [NOTEBOOK] [lab options...]``.
+
+    The server's root is the course folder (so ``data/``, the README and Binder-style
+    ``lab/tree/notebooks/...`` links work); the browser opens at NOTEBOOK (default: lesson 00).
+    """
+    root = Path.cwd() if root is None else root
     notebook = rest[0] if rest and not rest[0].startswith("-") else FIRST_NOTEBOOK
     options = rest[1:] if rest and not rest[0].startswith("-") else rest
     # Jupyter refuses to run as root (containers, CI, some cloud shells) unless told it may.
-    root = ["--allow-root"] if is_root and "--allow-root" not in options else []
-    return [sys.executable, "-m", "jupyterlab", notebook, *root, *options]
+    as_root = ["--allow-root"] if is_root and "--allow-root" not in options else []
+    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
+            f"--LabApp.default_url=/lab/tree/{Path(notebook).as_posix()}",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *as_root, *options]
+
+
+def write_lab_overrides(prefix: Path | None = None) -> Path | None:
+    """Write the course's JupyterLab settings override; None when the environment is read-only."""
+    import json
+
+    folder = Path(sys.prefix if prefix is None else prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d"
+    target = folder / "mmcourse.json"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(LAB_OVERRIDES, indent=2) + "\n", encoding="utf-8")
+    except OSError:  # a shared, read-only environment: JupyterLab's own defaults apply
+        return None
+    return target
+
+
+def trust_notebooks(folder: Path) -> int:
+    """Trust the course's notebooks (``jupyter trust``): their saved outputs render as they are."""
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    notary, signed = NotebookNotary(), 0
+    for path in sorted(folder.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        if not notary.check_signature(notebook):
+            notary.sign(notebook)
+            signed += 1
+    return signed
 
 
 def _open(args: argparse.Namespace) -> int:
     command = lab_command(args.rest, hasattr(os, "geteuid") and os.geteuid() == 0)
-    target = Path(command[3])
+    target = Path(command[4].split("/lab/tree/", 1)[1])
     if not target.exists():
         print(f"{target} not found: run this from the course folder (the clone's top level).")
         return 2
+    write_lab_overrides()
+    trust_notebooks(Path("notebooks"))
     return subprocess.call(command)
 
 
@@ -128,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
         "grade": ("grade submitted notebooks: mmcourse grade SUB... --out DIR", _grade),
         "notebooks": ("authoring: `mmcourse notebooks build` syncs, executes and releases the lessons", _notebooks),
         "hub": ("workshops: nbgitpuller/Binder links, per-learner logs, collect, rehearse", _hub),
-        "open": ("open the course in JupyterLab at the first notebook", _open),
+        "open": ("open the course in JupyterLab (served from here) at the first notebook", _open),
+        "path": ("teaching paths: `mmcourse path workshop-3h` lists and rehearses a path's lessons", _path),
     }
     for name, (help_text, handler) in commands.items():
         p = sub.add_parser(name, help=help_text, add_help=name not in PASSTHROUGH)
@@ -136,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "emulator":
             p.add_argument("--host", default="127.0.0.1", help="use 0.0.0.0 to serve a classroom network")
             p.add_argument("--port", type=int, default=8765)
+            p.add_argument("--live-like", action="store_true",
+                           help="for CI: vary answers the ways real models do (fences, prose, key order)")
         elif name in PASSTHROUGH:
             p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

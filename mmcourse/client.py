@@ -8,7 +8,6 @@ emulator) or live (the real host). A live call that fails raises; it never falls
 from __future__ import annotations
 
 import json as jsonlib
-import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from . import providers, registry
 from .encoding import EncodedFile, EncodingError, check_size, detect_mime, encode_file, to_base64
 from .providers.base import (
     Answer,
-    APIError,
     FileRef,
     HttpRequest,
     LiveCallError,
@@ -32,28 +30,15 @@ from .providers.base import (
     Text,
     redact_url,
 )
+from .retry import RetryPolicy
 
 DEFAULT_TIMEOUT = (5.0, 120.0)  # (connect, read) seconds; the SDKs use 5 s to connect
-MAX_RETRY_DELAY = 60.0  # never sleep longer than this for one retry (the SDKs cap at 60-120 s)
 
 FileLike = str | Path | bytes | EncodedFile | Media | FileRef
 
 
 class CapabilityError(ValueError):
     """The chosen model cannot take this kind of input; the message names one that can."""
-
-
-def backoff_delay(attempt: int, base: float = 0.5, cap: float = 8.0, rng: random.Random | None = None) -> float:
-    """Exponential backoff with jitter, as the official SDKs do: 0.5 s x 2^n, capped, minus up to 25%."""
-    jitter = 1 - 0.25 * (rng or random).random()
-    return min(cap, base * 2**attempt) * jitter
-
-
-def retry_delay(error: APIError, attempt: int) -> float:
-    """The server's delay when it gave one (``retry-after``, ``RetryInfo``), else backoff."""
-    if error.retry_after is not None and 0 <= error.retry_after <= MAX_RETRY_DELAY:
-        return error.retry_after
-    return backoff_delay(attempt)
 
 
 def to_part(item: FileLike) -> Part:
@@ -143,13 +128,22 @@ class Client:
         self.sleep = sleep
         self.last: Exchange | None = None
 
-    def _post(self, request: HttpRequest, stream: bool) -> requests.Response:
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy for ``max_retries`` (mmcourse.retry, shared with the router)."""
+        return RetryPolicy(retries=self.max_retries)
+
+    def _post(self, request: HttpRequest, stream: bool, retried: bool = False) -> requests.Response:
         try:
             return self.session.request(
                 request.method, request.url, headers=request.headers, json=request.json,
                 timeout=self.timeout, stream=stream,
             )
         except requests.RequestException as exc:
+            from .session import revive_emulator
+
+            if not retried and revive_emulator(request.url):  # the offline emulator had stopped
+                return self._post(request, stream, retried=True)
             raise LiveCallError(
                 f"{request.provider}: no answer from {redact_url(request.url)} "
                 f"({type(exc).__name__}). mmcourse does not fall back to the emulator: check the "
@@ -174,10 +168,11 @@ class Client:
                 body = response.text
             self.last.response = body
             error = module.parse_error(response.status_code, dict(response.headers), body)
-            if not error.retryable or attempt == self.max_retries:
+            wait = self.retry.delay(error, attempt)
+            if wait is None:
                 self.last.seconds = time.monotonic() - started
                 raise error
-            self.sleep(retry_delay(error, attempt))
+            self.sleep(wait)
         raise AssertionError("unreachable")
 
     def complete(self, request: HttpRequest) -> Answer:
@@ -197,10 +192,8 @@ class Client:
             for event, data in iter_sse(lines):
                 if data == "[DONE]":  # OpenAI's terminator; Anthropic and Gemini just end
                     return
-                payload = jsonlib.loads(data)
-                if "error" in payload and request.provider in ("openai", "local"):
-                    raise module.parse_error(200, {}, payload)
-                text = module.stream_delta(event, payload)
+                # Each provider's stream_delta raises the in-stream errors of its own format.
+                text = module.stream_delta(event, jsonlib.loads(data))
                 if text:
                     yield text
 

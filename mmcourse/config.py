@@ -9,20 +9,22 @@ Base URLs follow the official SDKs' variables (``OPENAI_BASE_URL`` with ``/v1``,
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import providers
+from .identity import DEFAULT_EMULATOR_URL, OFFLINE_KEY, emulator_url, offline_key, scope_of
+from .identity import EMULATOR_URL_ENV as EMULATOR_ENV
 from .providers.base import redact_key
 
 MODES = ("offline", "live")
 COURSE_PROVIDERS = ("openai", "anthropic", "gemini")
-OFFLINE_KEY = "mmcourse-offline"
-EMULATOR_ENV = "MMCOURSE_EMULATOR_URL"
-DEFAULT_EMULATOR_URL = "http://127.0.0.1:8765"
+# Re-exported from mmcourse.identity (their one home) for the callers that import them here.
+__all__ = ["COURSE_PROVIDERS", "DEFAULT_EMULATOR_URL", "EMULATOR_ENV", "MODES", "OFFLINE_KEY",
+           "ConfigError", "ProviderConfig", "emulator_url", "load", "offline_base_url", "offline_key",
+           "provider_config", "read_dotenv", "scope_of"]
 
 
 class ConfigError(ValueError):
@@ -74,25 +76,6 @@ class ProviderConfig:
         return redact_key(self.api_key) if not self.offline else "(offline key)"
 
 
-def scope_of(api_key: str) -> str:
-    """The emulator scope a key maps to: the first 12 hex digits of its SHA-256."""
-    return hashlib.sha256(api_key.encode()).hexdigest()[:12]
-
-
-def offline_key(env: Mapping[str, str]) -> str:
-    """The key sent to the emulator: per-learner or per-submission when ``MMCOURSE_SCOPE`` is set.
-
-    On a JupyterHub without the course's config, each learner still gets a scope of their own
-    from ``JUPYTERHUB_USER``.
-    """
-    scope = env.get("MMCOURSE_SCOPE", "").strip()
-    if not scope and env.get("JUPYTERHUB_USER"):
-        from .hub import learner_scope
-
-        scope = learner_scope(env["JUPYTERHUB_USER"])
-    return f"{OFFLINE_KEY}-{scope}" if scope else OFFLINE_KEY
-
-
 def _find_key(module, env: Mapping[str, str], dotenv: Mapping[str, str]) -> tuple[str | None, str | None]:
     for source_name, source in (("", env), (".env ", dotenv)):
         for var in module.KEY_ENV_VARS:
@@ -106,12 +89,6 @@ def _mode(env: Mapping[str, str], dotenv: Mapping[str, str]) -> str | None:
     if mode and mode not in MODES:
         raise ConfigError(f"MMCOURSE_MODE={mode!r} is not valid: use 'offline' or 'live' (or unset it).")
     return mode or None
-
-
-def emulator_url(env: Mapping[str, str] | None = None) -> str:
-    """The emulator's origin: ``MMCOURSE_EMULATOR_URL`` (a class-wide server) or the local default."""
-    env = os.environ if env is None else env
-    return (env.get(EMULATOR_ENV) or DEFAULT_EMULATOR_URL).rstrip("/")
 
 
 def offline_base_url(provider: str, origin: str) -> str:

@@ -1,8 +1,9 @@
 """Uploading media through each provider's file API, for files too big (or too reused) to inline.
 
-- Gemini: the resumable protocol: a ``start`` request returns an upload URL, the bytes follow
-  in chunks (8 MiB, as the official SDK sends) with ``X-Goog-Upload-Offset``, the last chunk says
-  ``upload, finalize``; videos are ``PROCESSING`` until ``ACTIVE`` and cannot be used before.
+- Gemini: the resumable protocol (its requests are built in ``mmcourse.providers.gemini``): a
+  ``start`` request returns an upload URL, the bytes follow in chunks with
+  ``X-Goog-Upload-Offset``, the last chunk says ``upload, finalize``; videos are ``PROCESSING``
+  until ``ACTIVE`` and cannot be used before.
 - OpenAI: ``POST /v1/files`` (multipart, ``purpose=user_data``) returns ``file-...``.
 - Anthropic: ``POST /v1/files`` with the ``files-api-2025-04-14`` beta header returns ``file_...``.
 
@@ -18,10 +19,10 @@ from typing import Any
 from . import providers
 from .client import Client, default_client
 from .encoding import detect_mime, iter_chunks, read_bytes
-from .providers.base import APIError, FileRef, HttpRequest
+from .providers.base import APIError, FileRef
 from .session import ensure_provider
 
-GEMINI_CHUNK = 8 * 1024 * 1024
+GEMINI_CHUNK = providers.gemini.UPLOAD_CHUNK
 
 
 def _check(provider: str, response) -> Any:
@@ -32,30 +33,6 @@ def _check(provider: str, response) -> Any:
             body = response.text
         raise providers.get(provider).parse_error(response.status_code, dict(response.headers), body)
     return response.json() if response.content else {}
-
-
-def gemini_start_request(base_url: str, api_key: str, size: int, mime: str, display_name: str) -> HttpRequest:
-    """Step 1 of a resumable upload: announce the file; the answer carries ``x-goog-upload-url``."""
-    headers = {
-        "x-goog-api-key": api_key,
-        "X-Goog-Upload-Protocol": "resumable",
-        "X-Goog-Upload-Command": "start",
-        "X-Goog-Upload-Header-Content-Length": str(size),
-        "X-Goog-Upload-Header-Content-Type": mime,
-        "Content-Type": "application/json",
-    }
-    url = f"{base_url.rstrip('/')}/upload/{providers.gemini.API_VERSION}/files"
-    return HttpRequest("POST", url, headers, {"file": {"display_name": display_name}}, "gemini")
-
-
-def gemini_chunk_headers(api_key: str, offset: int, length: int, last: bool) -> dict[str, str]:
-    """Headers for one chunk: where it starts, and whether it is the last (``upload, finalize``)."""
-    return {
-        "x-goog-api-key": api_key,
-        "Content-Length": str(length),
-        "X-Goog-Upload-Offset": str(offset),
-        "X-Goog-Upload-Command": "upload, finalize" if last else "upload",
-    }
 
 
 def upload_gemini(
@@ -75,7 +52,7 @@ def upload_gemini(
     size = path.stat().st_size
     with open(path, "rb") as handle:
         mime = detect_mime(handle.read(64), path)
-    start = gemini_start_request(cfg.base_url, cfg.api_key, size, providers.gemini.wire_mime(mime),
+    start = providers.gemini.upload_start_request(cfg.base_url, cfg.api_key, size, providers.gemini.wire_mime(mime),
                                  display_name or path.name)
     response = session.post(start.url, headers=start.headers, json=start.json, timeout=30)
     _check("gemini", response)
@@ -85,7 +62,7 @@ def upload_gemini(
     result: dict[str, Any] = {}
     for offset, chunk in iter_chunks(path, chunk_size):
         last = offset + len(chunk) >= size
-        headers = gemini_chunk_headers(cfg.api_key, offset, len(chunk), last)
+        headers = providers.gemini.upload_chunk_headers(cfg.api_key, offset, len(chunk), last)
         result = _check("gemini", session.post(upload_url, headers=headers, data=chunk, timeout=120))
     file = result.get("file", result)
     return wait_until_active(file["name"], poll_seconds, timeout, client) if wait_active else file

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -29,10 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config as configmod
+from .identity import admin_token, emulator_scope, emulator_url, learner_scope
 
 SERVICE_NAME = "mmcourse-emulator"
-SCOPE_PREFIX = "learner-"
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 DEFAULT_BINDERHUB = "https://mybinder.org"
 # TLJH names each learner's system account (and so their home folder) jupyter-<username>.
@@ -47,20 +44,8 @@ class HubError(RuntimeError):
 # --- scopes ------------------------------------------------------------------------------------
 
 
-def learner_scope(username: str) -> str:
-    """The ``MMCOURSE_SCOPE`` value for a hub user: stable, header-safe, and not the name itself.
-
-    A digest rather than the raw name because the scope ends up inside an HTTP header (non-ASCII
-    names would break it) and because the emulator refuses keys containing "invalid".
-    The deploy configs compute the same value; tests/test_hub.py keeps them in step.
-    """
-    return SCOPE_PREFIX + hashlib.sha256(username.encode("utf-8")).hexdigest()[:16]
-
-
-def emulator_scope(username: str) -> str:
-    """The emulator's scope for a hub user's requests (what ``/_mmcourse/log?scope=`` takes)."""
-    key = configmod.offline_key({"MMCOURSE_SCOPE": learner_scope(username)})
-    return configmod.scope_of(key)
+# learner_scope(username, secret) and emulator_scope(username, secret) live in mmcourse.identity
+# (imported above): the spawner's MMCOURSE_SCOPE and the emulator's name for it.
 
 
 # --- links -------------------------------------------------------------------------------------
@@ -135,11 +120,12 @@ def emulator_up(url: str, timeout: float = 30.0, log_path: str | Path | None = N
                 pidfile: str | Path | None = None) -> int | None:
     """Make sure an mmcourse emulator answers at ``url`` (a loopback origin).
 
-    Reuses one that already answers (returns None); else starts ``python -m mmcourse emulator``
-    detached, so it outlives this call and serves every kernel of the session, waits until it
-    answers and returns its pid (also written to ``pidfile``).
+    Reuses one that already answers (returns None); else starts this user's detached emulator
+    there (``mmcourse.emulator.service``: its own session, found by every kernel and command
+    through the runtime folder, never stopping for idleness), waits until it answers and returns
+    its pid (also written to ``pidfile``).
     """
-    from .emulator import probe
+    from .emulator import probe, service
 
     found = probe(url)
     if found == "mmcourse":
@@ -149,24 +135,14 @@ def emulator_up(url: str, timeout: float = 30.0, log_path: str | Path | None = N
         raise HubError(f"{url} answers but is not the mmcourse emulator: choose another port in MMCOURSE_EMULATOR_URL")
     if parts.hostname not in ("127.0.0.1", "localhost", "::1") or not parts.port:
         raise HubError(f"{url} must be a loopback origin with a port, e.g. http://127.0.0.1:8765")
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
-    command = [sys.executable, "-m", "mmcourse", "emulator", "--host", parts.hostname, "--port", str(parts.port)]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True)
-    if log is not subprocess.DEVNULL:
-        log.close()
-    deadline = time.monotonic() + timeout
-    while probe(url, timeout=1.0) != "mmcourse":
-        if process.poll() is not None:
-            where = f" (see {log_path})" if log_path else ""
-            raise HubError(f"the emulator exited with status {process.returncode} before answering at {url}{where}")
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise HubError(f"the emulator did not answer at {url} within {timeout:.0f} s")
-        time.sleep(0.1)
+    try:
+        running = service.start_detached(parts.hostname, parts.port, idle_timeout=0, timeout=timeout,
+                                         log_path=Path(log_path) if log_path else None)
+    except service.ServiceError as exc:
+        raise HubError(str(exc)) from None
     if pidfile:
-        Path(pidfile).write_text(f"{process.pid}\n")
-    process.returncode = 0  # detached on purpose: keep Popen.__del__ from warning about it
-    return process.pid
+        Path(pidfile).write_text(f"{running.pid}\n")
+    return running.pid
 
 
 # --- driving a hub: the REST API and the kernels' websocket ---------------------------------------
@@ -599,16 +575,16 @@ def main(argv: list[str] | None = None) -> int:
         print(binder_link(args.repo, args.ref, args.notebook))
     elif args.command == "scope":
         for user in args.users:
-            print(f"{user}\tMMCOURSE_SCOPE={learner_scope(user)}\temulator scope {emulator_scope(user)}")
+            print(f"{user}\tMMCOURSE_SCOPE={learner_scope(user, admin_token())}\temulator scope {emulator_scope(user)}")
     elif args.command == "log":
-        return _print_log(args.user, args.emulator or configmod.emulator_url())
+        return _print_log(args.user, args.emulator or emulator_url())
     elif args.command == "collect":
         copied = collect(args.homes, args.out, args.checkout, args.folder, args.home_prefix)
         users = sorted({p.parent.name for p in copied})
         print(f"collected {len(copied)} notebooks from {len(users)} learners into {args.out}: "
               f"next, mmcourse grade {args.out} --out grades")
     elif args.command == "emulator-up":
-        url = args.url or configmod.emulator_url()
+        url = args.url or emulator_url()
         try:
             pid = emulator_up(url, args.timeout, args.log, args.pidfile)
         except HubError as exc:

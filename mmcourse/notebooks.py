@@ -91,8 +91,19 @@ def scrub(notebook) -> None:
                 raise ValueError(f"an output shows a home path: {cell.source[:60]!r}")
 
 
-def execute(path: Path, timeout: int = 180, env: dict[str, str] | None = None) -> float:
-    """Execute a notebook in place (kernel cwd = its folder); return the seconds it took."""
+def clear_tagged(notebook, tag: str) -> None:
+    """Leave the cells tagged ``tag`` unrun: no outputs, no execution count."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and tag in cell.metadata.get("tags", []):
+            cell.outputs, cell.execution_count = [], None
+
+
+def execute(path: Path, timeout: int = 180, env: dict[str, str] | None = None,
+            unrun_tag: str | None = None) -> float:
+    """Execute a notebook in place (kernel cwd = its folder); return the seconds it took.
+
+    Cells tagged ``unrun_tag`` run (later cells may need them) but are saved without outputs.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -110,6 +121,8 @@ def execute(path: Path, timeout: int = 180, env: dict[str, str] | None = None) -
         os.environ.clear()
         os.environ.update(saved)
     seconds = time.perf_counter() - started
+    if unrun_tag:
+        clear_tagged(notebook, unrun_tag)
     scrub(notebook)
     nbformat.write(notebook, path)
     size = path.stat().st_size
@@ -149,7 +162,8 @@ def build(only: list[str] | None = None, student: bool = True) -> dict[str, floa
             for path in released:
                 if only and not any(key in path.stem for key in only):
                     continue
-                timings[f"notebooks/{path.name}"] = execute(path, env=env)
+                # A Predict cell's output is its answer: students get it unrun.
+                timings[f"notebooks/{path.name}"] = execute(path, env=env, unrun_tag=release.PREDICT_TAG)
                 print(f"executed notebooks/{path.name} in {timings[f'notebooks/{path.name}']:.1f} s")
     return timings
 

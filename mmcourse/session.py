@@ -11,10 +11,39 @@ from . import config as configmod
 _configs: dict[str, configmod.ProviderConfig] = {}
 
 
+class EmulatorUnavailable(ConnectionError):
+    """The offline emulator stopped answering and could not be started again (one-line message)."""
+
+
 def _emulator_origin() -> str:
     from . import emulator
 
     return emulator.ensure_running()
+
+
+def revive_emulator(url: str) -> bool:
+    """After a call to ``url`` got no answer: whether it was the offline emulator, which had
+    stopped and answers again now at the same origin (the caller then retries once).
+
+    False when ``url`` is not the emulator's (a live call). Raises ``EmulatorUnavailable``, one
+    line saying what happened and what to do, when the emulator cannot be brought back there.
+    """
+    origins = {c.base_url.removesuffix("/v1") for c in _configs.values() if c.offline}
+    origin = next((o for o in origins if url == o or url.startswith(o + "/")), None)
+    if origin is None:
+        return False
+    from . import emulator
+
+    try:
+        now = emulator.ensure_running(origin)
+    except (RuntimeError, OSError) as exc:
+        raise EmulatorUnavailable(f"the offline emulator at {origin} stopped answering and could not be "
+                                  f"started again ({exc}); run mmcourse.setup() to start a new one") from None
+    if now != origin:
+        setup(quiet=True)
+        raise EmulatorUnavailable(f"the offline emulator at {origin} had stopped; a new one runs at {now}: "
+                                  "run the call again (mmcourse.setup() points there now)")
+    return True
 
 
 def banner(cfg: configmod.ProviderConfig) -> str:

@@ -76,6 +76,28 @@ def estimate_text_tokens(text: str) -> int:
     return _chars_to_tokens(len(text))
 
 
+# Tokens a chat request spends on framing beyond its text: (per message, per request).
+# OpenAI: 3 per message plus 1 for the role, and 3 priming the reply (openai-cookbook "How to
+# count tokens with tiktoken", gpt-4o family); real usage agrees: a bare "hello" is 8 prompt
+# tokens, a system line and a question 24 (recorded gpt-4o / gpt-4o-mini responses, 2025).
+# Anthropic publishes no rule: 3 per message and 4 per request fit real counts (one
+# 13-token question -> 20 input tokens, claude-sonnet-4-5, 2026), UNCONFIRMED beyond that.
+# Gemini's promptTokenCount is the text's own tokens (real responses: a 6-token system line
+# and a 7-token question -> 13).
+MESSAGE_FRAMING: dict[str, tuple[int, int]] = {"openai": (4, 3), "local": (4, 3), "anthropic": (3, 4),
+                                               "gemini": (0, 0)}
+
+
+def framing_tokens(provider: str, messages: int) -> int:
+    """Tokens ``provider`` adds around ``messages`` chat messages beyond their text (an estimate).
+
+    >>> framing_tokens("openai", 1), framing_tokens("anthropic", 1), framing_tokens("gemini", 2)
+    (7, 7, 0)
+    """
+    per_message, per_request = MESSAGE_FRAMING.get(provider, (0, 0))
+    return per_request + per_message * messages if messages > 0 else 0
+
+
 def _chars_to_tokens(chars: int) -> int:
     if chars < 0:
         raise TokenEstimateError(f"a character count cannot be negative, got {chars}")

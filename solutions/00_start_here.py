@@ -43,8 +43,15 @@
 # | 11-12 | errors and retries; tokens, cost and routing |
 # | 13 | capstone: a document analyser across providers |
 #
-# Workshop teachers: 00 to 04 take about two hours with their exercises; lesson 05 and one of
-# 06-10 fill the third hour. Every lesson states its own time.
+# Every lesson states its own time. **Teaching paths**, by those times:
+#
+# | path | lessons | time |
+# |---|---|---|
+# | 3-hour workshop (`workshop-3h`) | 00 to 05 | 20 + 30 + 30 + 30 + 30 + 35 min = 2 h 55 min |
+# | one-day course (`one-day`) | 00 to 05, then 06, 07, 10, 11, 12 | 2 h 55 min + 30 + 35 + 35 + 40 + 35 min = 5 h 50 min, plus breaks |
+#
+# Lessons 08 (audio), 09 (video) and the capstone 13 make a second day or homework. Teachers:
+# `python -m mmcourse path workshop-3h` lists a path and rehearses it.
 #
 # The first code cell of every lesson is the same two lines. Run it now (Shift+Enter).
 
@@ -67,8 +74,7 @@ conf = mmcourse.setup()
 # `conf` is a dict of the three settings. Each has a `mode`, a `base_url` and an `api_key`
 # (which you pass on, never print).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for name, cfg in conf.items():
     print(f"{name:<9} {cfg.mode:<7} key from: {cfg.key_source or 'nowhere (offline needs none)'}")
 
@@ -89,8 +95,7 @@ for name, cfg in conf.items():
 # **Predict:** what will `r.status_code` be? And where, inside the JSON that comes back, is the
 # text of the answer?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import requests
 
 cfg = conf["openai"]
@@ -108,8 +113,7 @@ r.status_code
 # 200 means it worked. The answer text sits three levels down: the first of the `choices`, its
 # `message`, its `content`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(r.json()["choices"][0]["message"]["content"])
 
 # %% [markdown]
@@ -126,8 +130,7 @@ ResponseViewer(r.json())
 # Who answered? Every emulator response carries an `x-mmcourse-emulator` header; the real APIs
 # never send it. Handy when you are not sure which mode a cell ran in.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("answered by the emulator:", "x-mmcourse-emulator" in r.headers)
 
 # %% [markdown]
@@ -136,8 +139,7 @@ print("answered by the emulator:", "x-mmcourse-emulator" in r.headers)
 # The course ships photos, charts, receipts, speech, a video and PDFs, each with its ground truth
 # in `data/manifest.json`. `mmcourse.datasets` finds them for you. Here is what there is:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from collections import Counter
 
 from mmcourse import datasets
@@ -153,8 +155,7 @@ from mmcourse.display import show_image
 
 show_image(datasets.path("photos/chelsea.jpg"), max_edge=200)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(datasets.entry("photos/chelsea.jpg")["truth"]["caption"])
 
 # %% [markdown]
@@ -206,8 +207,7 @@ print(sorted(values))  # the names only: printing values would print the key
 # **Predict:** with that `.env` and nothing in the environment, which mode would Anthropic be in?
 # And what would the settings object show if you printed it?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 demo = config.provider_config("anthropic", env={}, dotenv=values)
 print(demo)
 print("the most a log line ever shows:", demo.redacted_key)
@@ -217,8 +217,7 @@ print("the most a log line ever shows:", demo.redacted_key)
 # (in the environment or in `.env`) sends everything back to the emulator while keeping your keys
 # where they are: useful in a workshop, or to run the checks for free.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(config.provider_config("anthropic", env={"MMCOURSE_MODE": "offline"}, dotenv=values).mode)
 
 # %% [markdown]
@@ -243,8 +242,7 @@ print(config.provider_config("anthropic", env={"MMCOURSE_MODE": "offline"}, dote
 # Here is the request log at work on the request you sent above (offline only: live, that
 # request went to OpenAI and the emulator never saw it).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from mmcourse.grading import last_request
 
 if conf["openai"].offline:

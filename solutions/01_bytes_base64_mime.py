@@ -32,8 +32,7 @@ conf = mmcourse.setup()
 #
 # Read a course photo the way any file is read: as `bytes`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from mmcourse import datasets
 from mmcourse.display import show_image
 
@@ -48,8 +47,7 @@ show_image(raw, max_edge=160)
 # %% [markdown]
 # **Predict:** an API request body is JSON. What happens if you put these bytes straight into it?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import json
 
 try:
@@ -61,8 +59,7 @@ except TypeError as exc:
 # JSON has strings, numbers, lists and objects, but no bytes. Decoding the bytes as text does not
 # work either: most byte values are not valid UTF-8.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 try:
     raw.decode("utf-8")
 except UnicodeDecodeError as exc:
@@ -74,8 +71,7 @@ except UnicodeDecodeError as exc:
 # Base64 writes any bytes with 64 harmless characters (`A-Z a-z 0-9 + /`). Each character carries
 # 6 bits, so 3 bytes (24 bits) become 4 characters. Here is that happening to the word `cat`:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import base64
 import string
 
@@ -90,16 +86,14 @@ print("base64 module agrees:  ", base64.b64encode(b"cat").decode("ascii"))
 # %% [markdown]
 # When the length is not a multiple of 3, `=` pads the last group to 4 characters:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for word in (b"c", b"ca", b"cat", b"cats"):
     print(f"{word!r:8} -> {base64.b64encode(word).decode('ascii')}")
 
 # %% [markdown]
 # **Predict:** the photo is 34,306 bytes. How many characters is its base64 text?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 b64 = base64.b64encode(raw).decode("ascii")
 print(len(b64), "characters")
 print(f"{len(b64) / len(raw):.3f} times the file size")
@@ -108,8 +102,7 @@ print(b64[:40] + "...")
 # %% [markdown]
 # 4/3 of the size: **base64 adds 33%**. Decoding gives back exactly the same bytes:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(base64.b64decode(b64) == raw)
 
 # %% [markdown]
@@ -117,8 +110,7 @@ print(base64.b64decode(b64) == raw)
 # Anthropic's vision docs (2026) cap one image at 10 MB **of base64** on the direct API (5 MB
 # before mid-2026 and still on Bedrock and Google Cloud). So the largest file that fits is smaller:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 MB = 1024 * 1024
 for limit_mb in (5, 10):
     print(f"{limit_mb} MB of base64 holds a file of at most {limit_mb * MB * 3 // 4 / MB:.2f} MB")
@@ -140,8 +132,7 @@ for limit_mb in (5, 10):
 #
 # Here are the first 12 bytes of some course files:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 SAMPLES = ["photos/chelsea.jpg", "charts/quarterly_revenue.png", "documents/invoice.pdf",
            "audio/meeting_excerpt.wav", "video/product_update.mp4"]
 
@@ -153,8 +144,7 @@ for rel in SAMPLES:
 # The signature survives base64, so you can recognise a format in a request log or an error
 # message: `/9j/` is a JPEG, `iVBOR` a PNG, `JVBER` a PDF, `UklGR` a RIFF file (WAV or WEBP).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for rel in SAMPLES:
     text = base64.b64encode(datasets.path(rel).read_bytes()[:12]).decode("ascii")
     print(f"{rel:30} {text[:8]}")
@@ -165,8 +155,7 @@ for rel in SAMPLES:
 # `errors/screenshot.jpg` is named like a JPEG. Python's `mimetypes` goes by the name; the bytes
 # say otherwise.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import mimetypes
 
 liar = datasets.path("errors/screenshot.jpg")
@@ -202,8 +191,7 @@ def send_to_claude(data, media_type):
     )
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 r = send_to_claude(liar_bytes, mimetypes.guess_type(liar.name)[0])
 print(r.status_code, r.json()["error"]["type"])
 print(r.json()["error"]["message"])
@@ -212,8 +200,7 @@ print(r.json()["error"]["message"])
 # A 400, with the reason in the message (wording as observed from the real API in 2026).
 # Declaring the type the bytes show fixes it:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(send_to_claude(liar_bytes, "image/png").status_code)
 
 # %% [markdown]
@@ -231,8 +218,7 @@ print(send_to_claude(liar_bytes, "image/png").status_code)
 # Sending a data URL where raw base64 is expected is the classic "invalid base64" error (you will
 # meet it in lessons 03 and 04).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 url = f"data:image/jpeg;base64,{b64}"
 print(url[:50] + "...")
 print(len(url), "characters:", len(url) - len(b64), "of them the prefix")
@@ -240,8 +226,7 @@ print(len(url), "characters:", len(url) - len(b64), "of them the prefix")
 # %% [markdown]
 # Taking one apart: everything before the first comma is the header, everything after is base64.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 header, _, payload = url.partition(",")
 print(header)
 print(header[len("data:"):].split(";")[0])
@@ -258,8 +243,7 @@ print(base64.b64decode(payload) == raw)
 # A stand-in for a phone photo: the cat scaled up to 4032 px wide (smoother than a real 3-5 MB
 # photo, so it compresses better).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import io
 
 from PIL import Image
@@ -273,8 +257,7 @@ print(phone.size, f"{len(phone_bytes) / MB:.1f} MB file, {len(phone_bytes) * 4 /
 # %% [markdown]
 # **Predict:** shrink it so the long edge is 1568 px (JPEG quality 85). How much smaller is the file?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 smaller = phone.copy()
 smaller.thumbnail((1568, 1568))  # keeps the aspect ratio, never enlarges
 buffer = io.BytesIO()

@@ -41,8 +41,7 @@ conf = mmcourse.setup()
 #
 # `cfg.base_url` already ends in `/v1`, as `OPENAI_BASE_URL` does for the official SDK.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import base64
 
 import requests
@@ -65,8 +64,7 @@ print(MODEL)
 photo = datasets.path("photos/chelsea.jpg")
 show_image(photo, max_edge=160)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 data = photo.read_bytes()
 image_url = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 print(image_url[:40] + "...", len(image_url), "characters")
@@ -76,8 +74,7 @@ print(image_url[:40] + "...", len(image_url), "characters")
 # image part is `{"type": "image_url", "image_url": {"url": ..., "detail": ...}}`. Here is the whole
 # body (`show_json` cuts long strings so the notebook stays small):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 body = {
     "model": MODEL,
     "messages": [
@@ -94,8 +91,7 @@ show_json(body)
 # **Predict:** after sending it, which keys lead from the top of the response JSON to the text of
 # the answer?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 r = requests.post(URL, headers=HEADERS, json=body, timeout=60)
 print(r.status_code)
 reply = r.json()
@@ -106,8 +102,7 @@ print(reply["choices"][0]["message"]["content"])
 # `message` with `role: "assistant"` and its `content`. Here is the rest, without the id and
 # timestamp that change on every call:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 show_json({key: reply[key] for key in ("object", "model", "choices", "usage")})
 
 # %% [markdown]
@@ -133,8 +128,7 @@ show_image(dashboard, max_edge=240)
 # **Predict:** the same dashboard and question to `gpt-4o`, once with `low` and once with `high`.
 # Roughly how many times more prompt tokens will `high` cost?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 dashboard_url = "data:image/png;base64," + base64.b64encode(dashboard.read_bytes()).decode("ascii")
 
 for detail in ("low", "high"):
@@ -163,8 +157,7 @@ for detail in ("low", "high"):
 #
 # **Predict:** what does the default model answer to a body with `max_tokens`?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 old_style = {key: value for key, value in body.items() if key != "max_completion_tokens"}
 old_style["max_tokens"] = 300
 r = requests.post(URL, headers=HEADERS, json=old_style, timeout=60)
@@ -178,8 +171,7 @@ show_json(r.json())
 #
 # Which models in the course's registry reject `max_tokens`?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for model in mmcourse.registry.models_for("openai"):
     if model.rejects_max_tokens:
         print(model.id, end="  ")
@@ -188,8 +180,7 @@ for model in mmcourse.registry.models_for("openai"):
 # `max_completion_tokens` works on all of them. When the limit is reached, the answer is cut and
 # `finish_reason` says `length`:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 short = {**body, "max_completion_tokens": 5}
 short["messages"] = [{"role": "user", "content": [
     {"type": "text", "text": "Describe this image in one sentence."},
@@ -208,8 +199,7 @@ print(choice["finish_reason"], repr(choice["message"]["content"]))
 #
 # `image_url.url` wants a URL. Bare base64 is not one:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 bare = {**body, "messages": [{"role": "user", "content": [
     {"type": "text", "text": "What animal is in the photo?"},
     {"type": "image_url", "image_url": {"url": base64.b64encode(data).decode("ascii")}},

@@ -43,8 +43,7 @@ conf = mmcourse.setup()
 #
 # Anthropic's base URL has no `/v1`: the path adds it.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import base64
 
 import requests
@@ -76,8 +75,7 @@ print(MODEL)
 photo = datasets.path("photos/chelsea.jpg")
 show_image(photo, max_edge=160)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 data = photo.read_bytes()
 body = {
     "model": MODEL,
@@ -96,8 +94,7 @@ show_json(body)
 # **Predict:** OpenAI put the answer at `choices[0].message.content`. Where do you expect it in
 # Claude's response?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 r = requests.post(URL, headers=HEADERS, json=body, timeout=60)
 print(r.status_code)
 reply = r.json()
@@ -106,8 +103,7 @@ print(reply["content"][0]["text"])
 # %% [markdown]
 # The whole response, without the `id` that changes on every call:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 show_json({key: value for key, value in reply.items() if key != "id"})
 
 # %% [markdown]
@@ -117,8 +113,7 @@ show_json({key: value for key, value in reply.items() if key != "id"})
 # - `stop_reason` is `end_turn` when Claude finished and `max_tokens` when your limit cut it.
 # - `usage.input_tokens` includes the image; `output_tokens` is what you pay the higher rate for.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("".join(block["text"] for block in reply["content"] if block["type"] == "text"))
 
 # %% [markdown]
@@ -127,8 +122,7 @@ print("".join(block["text"] for block in reply["content"] if block["type"] == "t
 # Claude has no default answer length: you choose it every time. A small limit stops mid-answer
 # and says so in `stop_reason`:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 short = {**body, "max_tokens": 5}
 short["messages"] = [{"role": "user", "content": [
     body["messages"][0]["content"][0],
@@ -164,8 +158,7 @@ def with_block(block):
 
 b64 = base64.b64encode(data).decode("ascii")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 attempt("1 a wrong key", {**HEADERS, "x-api-key": "my-invalid-key"}, body)
 attempt("2 no anthropic-version", {"x-api-key": cfg.api_key}, body)
 attempt("3 no max_tokens", HEADERS, {k: v for k, v in body.items() if k != "max_tokens"})

@@ -41,8 +41,7 @@ conf = mmcourse.setup()
 # | body | JSON: `contents` is required; the model is in the URL, not the body |
 # | options | `generationConfig` (e.g. `maxOutputTokens`), `systemInstruction` |
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import base64
 
 import requests
@@ -67,8 +66,7 @@ print(MODEL)
 photo = datasets.path("photos/chelsea.jpg")
 show_image(photo, max_edge=160)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 data = photo.read_bytes()
 body = {
     "contents": [
@@ -84,8 +82,7 @@ show_json(body)
 # %% [markdown]
 # **Predict:** the answer is a few levels down again. Which keys lead to the text this time?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 r = requests.post(URL, headers=HEADERS, json=body, timeout=60)
 print(r.status_code)
 reply = r.json()
@@ -94,8 +91,7 @@ print(reply["candidates"][0]["content"]["parts"][0]["text"])
 # %% [markdown]
 # The whole response, without the `responseId` that changes on every call:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 show_json({key: value for key, value in reply.items() if key != "responseId"})
 
 # %% [markdown]
@@ -109,8 +105,7 @@ show_json({key: value for key, value in reply.items() if key != "responseId"})
 # - Responses are always **camelCase** (`finishReason`, `inlineData`). Requests may use either
 #   `inline_data`/`mime_type` (the REST cookbook's style) or `inlineData`/`mimeType` (what the SDK sends):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 camel = {"contents": [{"role": "user", "parts": [
     {"text": "What animal is in the photo?"},
     {"inlineData": {"mimeType": "image/jpeg", "data": base64.b64encode(data).decode("ascii")}},
@@ -128,8 +123,7 @@ print(r.status_code, r.json()["candidates"][0]["content"]["parts"][0]["text"])
 # **Predict:** we ask for a model that was retired (`gemini-1.5-flash`), so the API answers 404 and
 # `raise_for_status()` raises. Does the exception text contain the key?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 retired = f"{cfg.base_url}/v1beta/models/gemini-1.5-flash:generateContent"
 
 r = requests.post(retired, params={"key": cfg.api_key}, json={"contents": [{"parts": [{"text": "Hi"}]}]}, timeout=60)
@@ -142,8 +136,7 @@ except requests.HTTPError as exc:
 # Any `print(exc)`, logger or crash report now holds the key (we print only `True`, never the
 # text). The same request with the header:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 r = requests.post(retired, headers=HEADERS, json={"contents": [{"parts": [{"text": "Hi"}]}]}, timeout=60)
 try:
     r.raise_for_status()
@@ -180,8 +173,7 @@ def with_part(part):
 
 b64 = base64.b64encode(data).decode("ascii")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 attempt("1 no key at all", {}, body)
 attempt("2 a wrong key", {"x-goog-api-key": "my-invalid-key"}, body)
 attempt("3 image/jpg", HEADERS, with_part({"inline_data": {"mime_type": "image/jpg", "data": b64}}))
@@ -200,8 +192,7 @@ attempt("4 a data URL as data", HEADERS, with_part(
 #
 # The limit lives in `generationConfig`. When it cuts the answer, `finishReason` says `MAX_TOKENS`:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 short = with_part({"inline_data": {"mime_type": "image/jpeg", "data": b64}})
 short["contents"][0]["parts"][0] = {"text": "Describe this image in one sentence."}
 short["generationConfig"] = {"maxOutputTokens": 5}

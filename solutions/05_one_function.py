@@ -161,8 +161,7 @@ def call(provider, prompt, path, model=None):
 # **Predict the output.** The same photo and prompt go to all three providers. Offline, will the
 # three answers be the same, similar, or different? (Live, they would differ in wording.)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 prompt = "Describe this image in one sentence."
 for provider in PROVIDERS:
     print(f"{provider:>9}: {call(provider, prompt, photo)}")
@@ -175,8 +174,7 @@ for provider in PROVIDERS:
 # The function also works for any other image the providers accept, for example a PNG chart
 # (note the MIME type now comes out as `image/png`):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 chart = datasets.path("charts/quarterly_revenue.png")
 print(mmcourse.sniff_mime(chart.read_bytes()))
 print(call("anthropic", "Which quarter is highest?", chart))
@@ -188,8 +186,7 @@ print(call("anthropic", "Which quarter is highest?", chart))
 # function, `mmcourse.ask(provider, prompt, *files)`, with retries, streaming and file
 # uploads added. It returns an `Answer` with the text, the token usage and the raw JSON.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 answer = mmcourse.ask("gemini", prompt, photo)
 print(answer.text)
 print(answer.model, answer.finish_reason)
@@ -199,8 +196,7 @@ print(answer.usage)
 # `mmcourse.build_request` returns the request `ask` would send, without sending it. Its
 # display truncates the base64 and redacts the key, so it is safe to print.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 request = mmcourse.build_request("anthropic", prompt, photo)
 show_json(request.json)
 
@@ -208,8 +204,7 @@ show_json(request.json)
 # **Predict the output.** Does the package put the same keys in the body as your
 # `anthropic_request`? Compare the two bodies key by key.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 data = photo.read_bytes()
 _, _, mine = anthropic_request(conf["anthropic"], registry.default_model("anthropic"), prompt,
                                "image/jpeg", base64.b64encode(data).decode("ascii"))
@@ -319,8 +314,7 @@ def shape(event, data):
 # **Predict the output.** Which provider ends its stream with a special marker, and which one
 # sends an event that carries no content at all, only to keep the connection alive?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for provider in PROVIDERS:
     with open_stream(provider, prompt, photo) as response:
         shapes = [shape(event, data) for event, data in iter_sse(response)]
@@ -339,8 +333,7 @@ for provider in PROVIDERS:
 #
 # The package does all of this with `stream=True`, yielding the pieces as they arrive:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 pieces = list(mmcourse.ask("openai", prompt, photo, stream=True))
 print(len(pieces), "pieces:", pieces[:3])
 print("".join(pieces))

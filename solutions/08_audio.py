@@ -47,22 +47,31 @@ wav = meeting.read_bytes()
 print(f"{meeting.name}: {len(wav):,} bytes")
 
 # %% [markdown]
+# Listen first: this is the clip the providers will transcribe. (The player links to the file in
+# `data/` instead of copying its 600 KB into the notebook.)
+
+# %%
+import os
+
+from IPython.display import Audio
+
+Audio(url=os.path.relpath(meeting))
+
+# %% [markdown]
 # ## What is in a WAV file
 #
 # A WAV file is a RIFF container: a 12-byte header (`RIFF`, the file size, `WAVE`), then
 # chunks, each a 4-letter id, a 4-byte little-endian length and the data. The `fmt ` chunk says
 # how to read the samples; the `data` chunk holds them. Look at the first 44 bytes:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(wav[:44])
 
 # %% [markdown]
 # `struct.unpack` reads binary fields: `<` little-endian, `4s` four bytes, `I` a 4-byte
 # unsigned int, `H` a 2-byte one. In this file the `fmt ` chunk sits right after the header:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 riff, size, wave_id = struct.unpack("<4sI4s", wav[:12])
 chunk_id, chunk_size, audio_format, channels, rate, byte_rate, block_align, bits = struct.unpack(
     "<4sIHHIIHH", wav[12:36])
@@ -73,8 +82,7 @@ print(f"format {audio_format} (1 = PCM), {channels} channel(s), {rate} Hz, {bits
 # **Predict the output.** 16,000 samples a second, 2 bytes each, one channel. How long is the
 # recording, and how big is it once base64-encoded for JSON?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 data_id, data_size = struct.unpack("<4sI", wav[36:44])
 seconds = data_size / byte_rate
 print(data_id, f"{data_size:,} bytes of samples = {seconds:.2f} s")
@@ -126,8 +134,7 @@ def gemini_audio(prompt, audio, generation_config=None):
     return response.json()
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 reply = gemini_audio("Transcribe this recording word for word.", wav)
 transcript = reply["candidates"][0]["content"]["parts"][0]["text"]
 print(transcript)
@@ -144,8 +151,7 @@ NOTES_PROMPT = (
     '"action_items": [{"owner": string, "task": string, "due": string}]}'
 )
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 reply = gemini_audio(NOTES_PROMPT, wav, {"responseMimeType": "application/json"})
 notes = json.loads(reply["candidates"][0]["content"]["parts"][0]["text"])
 print(notes["summary"])
@@ -156,8 +162,7 @@ for item in notes["action_items"]:
 # %% [markdown]
 # The voicemail also exists as FLAC (half the size). Gemini reads it as it is:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 flac = datasets.path("audio/delivery_voicemail.flac").read_bytes()
 print(mmcourse.sniff_mime(flac), f"{len(flac):,} bytes")
 print(gemini_audio("Summarise this voicemail in one sentence.", flac)["candidates"][0]["content"]["parts"][0]["text"])
@@ -185,8 +190,7 @@ def post_openai(body):
                          headers={"Authorization": f"Bearer {cfg.api_key}"})
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_openai(openai_audio_body(registry.default_model("openai"), "Transcribe this.", wav))
 print(response.status_code, response.json()["error"]["message"])
 
@@ -194,14 +198,12 @@ print(response.status_code, response.json()["error"]["message"])
 # A 400: the model reads images, not sound (the live message may be worded differently). The
 # registry knows which models accept audio:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print([m.id for m in registry.models_for("openai") if registry.accepts(m.id, "audio")])
 audio_model = registry.default_model("openai", "audio")
 print("course default for audio:", audio_model)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_openai(openai_audio_body(audio_model, "Transcribe this recording word for word.", wav))
 response.raise_for_status()
 print(response.json()["choices"][0]["message"]["content"])
@@ -212,8 +214,7 @@ print(response.json()["choices"][0]["message"]["content"])
 # Claude's Messages API has no audio block: its content blocks are text, images and documents
 # (PDF or plain text). **Predict the output:** what if you send the WAV as a document anyway?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 cfg = conf["anthropic"]
 claude_headers = {"x-api-key": cfg.api_key, "anthropic-version": "2023-06-01"}
 body = {"model": registry.default_model("anthropic"), "max_tokens": 500, "messages": [{"role": "user", "content": [
@@ -229,8 +230,7 @@ print(response.status_code, response.json()["error"]["message"])
 # analysis can only be as good as the transcript; in exchange you can pick the best listener and
 # the best analyst separately, and keep the transcript for search.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ANALYSE = ("Below is the transcript of a meeting. List the decisions and the action items "
            "(owner, task, due date).\n\nTranscript:\n")
 body = {"model": registry.default_model("anthropic"), "max_tokens": 500,
@@ -244,6 +244,29 @@ print(response.json()["content"][0]["text"])
 # transcript in your text and answered from that recording's notes; no audio reached it, as
 # none would reach Claude. With an Anthropic key set, the same cell returns Claude's own notes.
 #
+# ## Judging a transcript
+#
+# A live model's transcript differs from the truth in small ways (a comma, "OK" for "okay", a
+# dropped "um"), so comparing the two strings exactly says "wrong" to a fine transcript. Count
+# the words instead: the share of the true words that the transcript has, in order (the
+# complement of the word error rate used to rate speech recognition). The checks below use it.
+
+# %% tags=["nbval-check-output"]
+import difflib
+import re
+
+
+def words_right(got, want):
+    """The share of the true words a transcript got, in order (case and punctuation ignored)."""
+    a, b = (re.findall(r"[a-z0-9']+", text.lower()) for text in (got, want))
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(b)
+
+
+print(f"{words_right(transcript, truth['transcript']):.0%} of the words right")
+print(f"{words_right('okay so the launch moves to friday', 'OK, so the launch moves to Friday.'):.0%}")
+
+# %% [markdown]
 # ## Exercises
 
 # %% [markdown] mmcourse={"exercise": "ex-wav-info", "role": "instructions", "title": "Read any WAV header", "points": 3, "difficulty": "medium"}
@@ -382,7 +405,9 @@ from mmcourse.grading import last_request
 
 def test_the_meeting_transcript():
     text = openai_transcribe(meeting)
-    expect(text, truth["transcript"], what="the transcript")
+    assert isinstance(text, str), f"return the transcript text, got {type(text).__name__}"
+    share = words_right(text, truth["transcript"])
+    assert share >= 0.9, f"the transcript has {share:.0%} of the words right: return the whole answer text"
 
 
 def test_the_request_used_input_audio_on_an_audio_model():
@@ -456,7 +481,8 @@ def user_text(request):
 
 def test_transcript_from_gemini_then_text_to_claude():
     transcript_text, notes_text = claude_meeting_notes(meeting)
-    expect(transcript_text, truth["transcript"], what="the transcript from step 1")
+    share = words_right(transcript_text, truth["transcript"])
+    assert share >= 0.9, f"the transcript from step 1 has {share:.0%} of the words right"
     assert isinstance(notes_text, str) and notes_text, "return Claude's answer text"
     heard = last_request("gemini")
     assert [m["mime"] for m in heard["media"]] == ["audio/wav"], "step 1 sends the audio to Gemini"
@@ -465,7 +491,7 @@ def test_transcript_from_gemini_then_text_to_claude():
     assert record["media"] == [], "Claude gets text only: no audio, no document"
     text = user_text(record["request"])
     assert text.startswith(ANALYSE), "the message starts with ANALYSE"
-    assert text.endswith(truth["transcript"]), "the message ends with the transcript"
+    assert text.rstrip().endswith(transcript_text.strip()), "the message ends with the transcript from step 1"
 
 # %% mmcourse={"exercise": "ex-transcribe-analyse", "role": "hidden-tests"}
 import hashlib

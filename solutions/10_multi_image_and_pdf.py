@@ -31,8 +31,7 @@ conf = mmcourse.setup()
 # The three providers, their base URLs and the course's default model for each. Every request
 # below is plain `requests` code you could paste into your own project.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import base64
 import re
 
@@ -96,8 +95,7 @@ print(openai_answer)
 # **Predict the output.** Claude's version of the same message has text and image blocks.
 # Which block types does it hold, in which order? Write the list down, then run the cell.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 blocks = []
 for n, rel in enumerate(DASHBOARDS, start=1):
     blocks.append({"type": "text", "text": f"Image {n}:"})
@@ -144,8 +142,7 @@ print(gemini_answer)
 # or the "from X to Y" words). It is a sanity check, not a judge: a live model may phrase a
 # difference so that the check misses it, so read the misses yourself.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 differences = datasets.entry(DASHBOARDS[0])["truth"]["differences_from"][DASHBOARDS[1]]
 
 
@@ -173,8 +170,7 @@ def found(answer, difference):
 for difference in differences:
     print(f"{difference[:60]:<60} terms={key_terms(difference)}")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for provider, answer in (("openai", openai_answer), ("anthropic", claude_answer), ("gemini", gemini_answer)):
     hits = sum(found(answer, d) for d in differences)
     print(f"{provider:<10} found {hits} of {len(differences)} differences")
@@ -227,8 +223,7 @@ print(response.json()["candidates"][0]["content"]["parts"][0]["text"])
 # document docs bill each page like an image). The course's annual report has three pages;
 # `pypdf` shows the text layer the providers extract.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 PDF = "documents/annual_report.pdf"
 reader = PdfReader(datasets.path(PDF))
 print(f"{len(reader.pages)} pages, {datasets.path(PDF).stat().st_size:,} bytes")
@@ -310,8 +305,7 @@ print(openai_pdf["choices"][0]["message"]["content"])
 # most input tokens, and which the fewest? Gemini 2.5 bills 258 tokens per page; Claude and
 # OpenAI bill the page text plus an image of every page.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"{'openai':<10} {openai_pdf['usage']['prompt_tokens']:>6} input tokens")
 print(f"{'anthropic':<10} {claude_pdf['usage']['input_tokens']:>6} input tokens")
 print(f"{'gemini':<10} {gemini_pdf['usageMetadata']['promptTokenCount']:>6} input tokens")

@@ -28,8 +28,7 @@ import mmcourse
 
 conf = mmcourse.setup()
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import base64
 import tempfile
 import time
@@ -96,8 +95,7 @@ def error_summary(response):
 # **Mistake 1: a data URL sent to Claude.** OpenAI wants `data:image/jpeg;base64,...`;
 # Claude wants the raw base64 in `source.data`, with the type in `media_type`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude({
     "model": MODELS["anthropic"], "max_tokens": 300,
     "messages": [{"role": "user", "content": [
@@ -112,8 +110,7 @@ print(error_summary(response))
 # **Mistake 2: an OpenAI `image_url` part sent to Claude.** Code written for one provider and
 # pointed at another. Claude lists the block types it knows.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude({
     "model": MODELS["anthropic"], "max_tokens": 300,
     "messages": [{"role": "user", "content": [
@@ -126,8 +123,7 @@ print(error_summary(response))
 # %% [markdown]
 # **Mistake 3: no `anthropic-version` header.** Claude requires it on every request.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude(
     {"model": MODELS["anthropic"], "max_tokens": 300, "messages": [{"role": "user", "content": "Hello"}]},
     headers={"x-api-key": ANTHROPIC.api_key},  # the version header is missing
@@ -137,8 +133,7 @@ print(error_summary(response))
 # %% [markdown]
 # **Mistake 4: no `max_tokens` for Claude.** Optional at OpenAI and Gemini, required at Anthropic.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude({"model": MODELS["anthropic"], "messages": [{"role": "user", "content": "Hello"}]})
 print(error_summary(response))
 
@@ -147,8 +142,7 @@ print(error_summary(response))
 # `.jpg` name. Declare `image/jpeg` because of the name and Claude compares it with the bytes.
 # The fix: sniff the magic bytes (lesson 01), `mmcourse.sniff_mime(data)`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 screenshot = datasets.path("errors/screenshot.jpg").read_bytes()
 response = post_claude({
     "model": MODELS["anthropic"], "max_tokens": 300,
@@ -165,8 +159,7 @@ print("the bytes say:", mmcourse.sniff_mime(screenshot))
 # **Predict the output.** Gemini gets a JPEG declared as `image/jpg` (a common spelling, but
 # not a registered MIME type). Accepted, or an error? Which status?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_gemini(MODELS["gemini"], {"contents": [{"parts": [
     {"inline_data": {"mime_type": "image/jpg", "data": PHOTO_B64}},  # should be image/jpeg
     {"text": "Describe this photo."},
@@ -179,8 +172,7 @@ print(error_summary(response))
 # `x-goog-api-key` (the emulator's wording of this error follows Google's OAuth error; the exact
 # text for API keys is unconfirmed).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_gemini(
     MODELS["gemini"],
     {"contents": [{"parts": [{"text": "Hello"}]}]},
@@ -192,8 +184,7 @@ print(error_summary(response))
 # **Mistake 8: a retired model.** Tutorials age; model ids retire. The course's registry knows
 # when and what replaced them, so check it before you copy an id from an old blog post.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 old = registry.is_retired("claude-3-5-sonnet-20240620")  # the id in many 2024 tutorials
 response = post_claude({"model": old.id, "max_tokens": 300, "messages": [{"role": "user", "content": "Hello"}]})
 print(error_summary(response))
@@ -203,8 +194,7 @@ print(f"registry: {old.id} retired on {old.retired}; use {old.replacement}")
 # **Mistake 9: `max_tokens` on a GPT-5 model.** OpenAI deprecated `max_tokens` in Chat
 # Completions; reasoning models (GPT-5 and later) refuse it. Use `max_completion_tokens`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_openai({
     "model": "gpt-5.5", "max_tokens": 300,  # should be max_completion_tokens
     "messages": [{"role": "user", "content": "Hello"}],
@@ -240,18 +230,20 @@ print(error_summary(response))
 #
 # **Emulator-only:** the next cell asks the emulator to answer the next two Claude requests
 # with 429 and `retry-after: 1` (`mmcourse.emulator.control.EmulatorControl`). Live it does
-# nothing and the calls below simply succeed.
+# nothing and the calls below simply succeed. Each provider decides on its own: with only some
+# keys set, faults go to the providers that are offline.
 
 # %%
 from mmcourse.emulator.control import EmulatorControl
 
-control = EmulatorControl(ANTHROPIC.base_url) if ANTHROPIC.offline else None
-if control:
+offline = [cfg for cfg in conf.values() if cfg.offline]
+control = EmulatorControl(offline[0].base_url) if offline else None  # one emulator serves all three
+if ANTHROPIC.offline:
     control.clear_faults()
     control.inject_fault("anthropic", 429, count=2, retry_after=1)
     print("emulator: the next 2 Claude requests will get 429 with retry-after: 1")
 else:
-    print("live: fault injection exists only in the emulator")
+    print("anthropic is live: fault injection exists only in the emulator")
 
 # %%
 QUICK = {"model": MODELS["anthropic"], "max_tokens": 50, "messages": [{"role": "user", "content": "What is 2 + 2?"}]}
@@ -390,23 +382,57 @@ def test_empty_inputs():
 # %% [markdown] mmcourse={"exercise": "ex-retry-wrapper", "role": "instructions", "title": "A POST that retries the right errors", "points": 4, "difficulty": "medium"}
 # ### Exercise: a POST that retries the right errors
 #
-# Write `post_with_retries(url, headers, body, max_attempts=4, sleep=time.sleep)`: POST `body`
+# First `retry_wait(response, retry, cap=30.0, rng=random)`: how many seconds to wait before
+# retry number `retry` (0 for the first retry) after the failed `response`:
+#
+# - the server's delay when it gave one: `server_delay(response.headers, body)` from the
+#   exercise above, with `body` the response's JSON (or `None` when it is not JSON), so both
+#   `retry-after` and Gemini's `RetryInfo` count;
+# - else exponential backoff with jitter, as the official SDKs do: `0.5 * 2 ** retry` seconds
+#   minus a random share of up to 25 % (`rng.random()` gives the randomness);
+# - never more than `cap` seconds.
+#
+# Then `post_with_retries(url, headers, body, max_attempts=4, sleep=time.sleep)`: POST `body`
 # as JSON (with a timeout) and return the `requests.Response`.
 #
 # - On a **retryable** status (408, 409, 429, 500, 502, 503, 504, 529) try again, at most
-#   `max_attempts` requests in all. Before each retry call `sleep(seconds)`: the `retry-after`
-#   header's value when there is one, else `0.5 * 2 ** n` for the n-th retry (0.5, 1, 2, ...).
+#   `max_attempts` requests in all, calling `sleep(retry_wait(response, n))` before the n-th retry.
 # - Any other status (success or a 4xx mistake): return at once, **no retry**.
 # - When the attempts run out, return the last (failed) response; do not raise.
 #
-# The check injects faults into the emulator and counts the requests that reached it.
+# The check builds responses by hand for `retry_wait`, and injects faults into the emulator and
+# counts the requests that reached it for `post_with_retries`.
+
+# %% [markdown] mmcourse={"exercise": "ex-retry-wrapper", "role": "hint"}
+# `try: body = response.json()` / `except ValueError: body = None`; then
+# `delay = server_delay(response.headers, body)`. Without a delay:
+# `0.5 * 2 ** retry * (1 - 0.25 * rng.random())`. Finish with `min(wait, cap)`.
 
 # %% [markdown] mmcourse={"exercise": "ex-retry-wrapper", "role": "hint"}
 # `for attempt in range(max_attempts):` post; `if response.status_code not in RETRYABLE or
-# attempt == max_attempts - 1: return response`; else work out the wait and `sleep(wait)`.
+# attempt == max_attempts - 1: return response`; else `sleep(retry_wait(response, attempt))`.
 
 # %% mmcourse={"exercise": "ex-retry-wrapper", "role": "solution"}
+import random
+
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504, 529}
+
+
+def retry_wait(response, retry, cap=30.0, rng=random):
+    ### BEGIN SOLUTION
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    delay = server_delay(response.headers, body)
+    if delay is None:
+        delay = 0.5 * 2 ** retry * (1 - 0.25 * rng.random())
+    return min(delay, cap)
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # # The server's delay (server_delay), else 0.5 * 2 ** retry minus up to 25 % jitter; at most cap.
+    # raise NotImplementedError("ex-retry-wrapper: write your code here")
+    ### END STARTER
 
 
 def post_with_retries(url, headers, body, max_attempts=4, sleep=time.sleep):
@@ -415,11 +441,7 @@ def post_with_retries(url, headers, body, max_attempts=4, sleep=time.sleep):
         response = requests.post(url, headers=headers, json=body, timeout=60)
         if response.status_code not in RETRYABLE or attempt == max_attempts - 1:
             return response
-        try:
-            wait = float(response.headers["retry-after"])
-        except (KeyError, ValueError):
-            wait = 0.5 * 2 ** attempt
-        sleep(wait)
+        sleep(retry_wait(response, attempt))
     ### END SOLUTION
     ### BEGIN STARTER
     # # Loop over the attempts; return on success, on a non-retryable status or on the last attempt.
@@ -427,8 +449,46 @@ def post_with_retries(url, headers, body, max_attempts=4, sleep=time.sleep):
     ### END STARTER
 
 # %% mmcourse={"exercise": "ex-retry-wrapper", "role": "visible-tests"}
+import json
+import random
+
 from mmcourse.emulator.control import EmulatorControl
 from mmcourse.grading import requests_log
+
+
+def _response(status, body=None, headers=None):
+    """A requests.Response made by hand, as if a server had sent it."""
+    response = requests.models.Response()
+    response.status_code = status
+    response.headers.update({"content-type": "application/json", **(headers or {})})
+    response._content = json.dumps(body).encode() if body is not None else b"not json"
+    return response
+
+
+def _gemini_429(delay):
+    return {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded.", "details": [
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}]}}
+
+
+def test_gemini_retry_info_counts_without_any_header():
+    wait = retry_wait(_response(429, _gemini_429("7s")), 0)
+    assert 7.0 <= wait <= 7.0 * 1.25, f"Gemini asked for 7 s in RetryInfo; retry_wait gave {wait!r}"
+
+
+def test_the_server_delay_is_capped():
+    wait = retry_wait(_response(429, _gemini_429("90s")), 0, cap=30.0)
+    assert wait <= 30.0, f"never wait more than cap (30 s); retry_wait gave {wait!r}"
+    wait = retry_wait(_response(429, None, {"retry-after": "120"}), 0, cap=30.0)
+    assert wait <= 30.0, f"a retry-after of 120 s is capped too; retry_wait gave {wait!r}"
+
+
+def test_backoff_grows_with_jitter_without_a_hint():
+    rng = random.Random(0)
+    for retry in range(4):
+        full = 0.5 * 2 ** retry
+        waits = [retry_wait(_response(500, {"error": {"message": "x"}}), retry, rng=rng) for _ in range(8)]
+        assert all(0.75 * full <= w <= full for w in waits), f"retry {retry}: waits {waits} not within 75-100 % of {full}"
+        assert len(set(waits)) > 1, f"retry {retry}: every wait is {waits[0]}: add jitter (rng.random())"
 
 
 def _claude(conf):
@@ -450,7 +510,8 @@ def test_two_429s_then_success_waits_what_the_server_asked():
     finally:
         control.clear_faults()  # never leave faults queued for the cells below
     expect(response.status_code, 200, what="final status")
-    expect(waits, [3.0, 3.0], what="the waits (from retry-after)")
+    expect(len(waits), 2, what="number of waits")
+    assert all(3.0 <= w <= 3.0 * 1.25 for w in waits), f"the server asked for 3 s (retry-after); waits {waits}"
     expect(len(requests_log("anthropic")) - before, 3, what="requests that reached the server")
 
 
@@ -553,15 +614,13 @@ def test_other_client_errors_are_not_retried():
 # a temporary folder). Claude takes at most 10 MB of **base64** per image (5 MB before 2026)
 # and 32 MB per request (Anthropic vision and error docs, 2026).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 big = datasets.make_oversized_image(tempfile.mkdtemp())
 big_bytes = big.read_bytes()
 big_b64 = base64.b64encode(big_bytes).decode("ascii")
 print(f"{big.name}: {len(big_bytes) / 1e6:.1f} MB on disk, {len(big_b64) / 1e6:.1f} MB as base64")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 photo_block = {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": big_b64}}
 response = post_claude({"model": MODELS["anthropic"], "max_tokens": 300, "messages": [
     {"role": "user", "content": [photo_block, {"type": "text", "text": "Describe this photo."}]}]})
@@ -571,8 +630,7 @@ print(error_summary(response))
 # **Predict the output.** Four such photos in one request: more than 32 MB in all. Which
 # status now? (Anthropic's 413 comes from its proxy, before the API even reads the request.)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 response = post_claude({"model": MODELS["anthropic"], "max_tokens": 300, "messages": [
     {"role": "user", "content": [photo_block] * 4 + [{"type": "text", "text": "Compare these photos."}]}]})
 print(error_summary(response))
@@ -583,8 +641,7 @@ print(error_summary(response))
 # you upload time. Resize to the model's edge, re-encode as JPEG, and it is accepted (and
 # still recognised).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 small = mmcourse.resize_image(big_bytes, max_edge=1568, quality=85)
 print(f"{mmcourse.encoding.image_size(small)} px, {len(small) / 1e6:.2f} MB")
 response = post_claude({"model": MODELS["anthropic"], "max_tokens": 300, "messages": [
@@ -642,8 +699,7 @@ if GEMINI.offline:
 # and a typed `mmcourse.APIError` (status, error type, message, retry delay) otherwise.
 # **Emulator-only:** one Claude 529 "overloaded" first.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 if ANTHROPIC.offline:
     control.inject_fault("anthropic", 529, count=1, retry_after=0.2)
 answer = mmcourse.ask("anthropic", "What is 2 + 2?", max_output_tokens=50)
@@ -667,8 +723,7 @@ def safe_ask(provider, prompt, *files, **options):
         return None, f"not sent: {error}"
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(safe_ask("gemini", "Describe this photo in one sentence.", datasets.path("photos/chelsea.jpg")))
 print(safe_ask("openai", "Hello", model="gpt-5.5", max_tokens=50))
 print(safe_ask("anthropic", "Summarise this meeting.", datasets.path("audio/meeting_excerpt.wav")))
@@ -677,30 +732,34 @@ print(safe_ask("anthropic", "Hello", model="claude-3-5-sonnet-20240620"))
 # %% [markdown] mmcourse={"exercise": "ex-next-step", "role": "instructions", "title": "What to do about an error", "points": 2, "difficulty": "easy"}
 # ### Exercise: what to do about an error
 #
-# Write `next_step(status, error_type)` returning what the caller should do:
+# Write `next_step(status, error_type)` returning what the caller should do. `error_type` is
+# the most specific kind the error body gives: OpenAI's `error.code` (else `error.type`),
+# Anthropic's `error.type`, Gemini's `reason` from `error.details` (else `error.status`).
 #
-# - `"fix-billing"` when `error_type` is `"insufficient_quota"` (OpenAI's 429 for an empty
-#   account: waiting never helps);
+# - `"fix-billing"` for a billing problem, where waiting never helps: OpenAI's 429
+#   `insufficient_quota` (an empty account) and Anthropic's 402 `billing_error` (a payment
+#   problem; Anthropic's errors page lists it beside the other statuses);
+# - `"fix-key"` for 401 and 403, and for Gemini's wrong key: a **400** with reason
+#   `API_KEY_INVALID` (lesson 04);
 # - `"retry"` for 408, 409, 429 and every status from 500 up (including Anthropic's 529);
 # - `"shrink"` for 413;
-# - `"fix-key"` for 401 and 403;
 # - `"fix-model"` for 404;
 # - `"fix-request"` for any other status from 400 to 499.
 
 # %% [markdown] mmcourse={"exercise": "ex-next-step", "role": "hint"}
-# Check the special case (`insufficient_quota`) first, then the statuses.
+# Check the special cases first (billing, then the key), then the statuses.
 
 # %% mmcourse={"exercise": "ex-next-step", "role": "solution"}
 def next_step(status, error_type):
     ### BEGIN SOLUTION
-    if error_type == "insufficient_quota":
+    if error_type in ("insufficient_quota", "billing_error"):
         return "fix-billing"
+    if status in (401, 403) or error_type == "API_KEY_INVALID":
+        return "fix-key"
     if status in (408, 409, 429) or status >= 500:
         return "retry"
     if status == 413:
         return "shrink"
-    if status in (401, 403):
-        return "fix-key"
     if status == 404:
         return "fix-model"
     return "fix-request"
@@ -716,8 +775,14 @@ def test_common_cases():
     expect(next_step(413, "request_too_large"), "shrink")
 
 
-def test_an_empty_account_is_not_a_rate_limit():
-    expect(next_step(429, "insufficient_quota"), "fix-billing")
+def test_billing_problems_are_not_rate_limits_or_mistakes():
+    expect(next_step(429, "insufficient_quota"), "fix-billing", what="OpenAI's empty account")
+    expect(next_step(402, "billing_error"), "fix-billing", what="Anthropic's 402")
+
+
+def test_geminis_wrong_key_is_a_400_that_needs_the_key_fixed():
+    expect(next_step(400, "API_KEY_INVALID"), "fix-key")
+    expect(next_step(403, "PERMISSION_DENIED"), "fix-key", what="Gemini without a key")
 
 # %% mmcourse={"exercise": "ex-next-step", "role": "hidden-tests"}
 from mmcourse.grading import expect

@@ -54,8 +54,7 @@ def naive_tokens(width, height):
 # **Predict the output.** What does it say for an 800×600 photo, a 500×500 thumbnail, and a
 # 4000×3000 phone photo? Does a phone photo really cost five times a full-HD screenshot?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for size in [(800, 600), (500, 500), (1920, 1080), (4000, 3000)]:
     print(f"{size[0]}x{size[1]}: {naive_tokens(*size)} tokens")
 
@@ -155,8 +154,7 @@ def test_low_detail_is_the_base(rng):
 # The course package implements the same algorithm (and the others below) in
 # `mmcourse.tokens`. Side by side with the tutorial formula:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"{'image':<10} {'official':>8} {'naive':>6}  why")
 for size in [(1024, 1024), (1920, 1080), (2048, 4096), (4000, 3000), (800, 600), (500, 500)]:
     row = tokens.explain_naive_vs_official(*size, "gpt-4o")
@@ -177,8 +175,7 @@ for size in [(1024, 1024), (1920, 1080), (2048, 4096), (4000, 3000), (800, 600),
 # **Predict the output.** A 1920×1080 screenshot: which of these models charges the most
 # tokens for it, and which the fewest?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 MODELS_COMPARED = [("openai", "gpt-4o"), ("openai", "gpt-5.4-mini"), ("anthropic", "claude-sonnet-4-6"),
                    ("anthropic", "claude-opus-4-7"), ("gemini", "gemini-2.5-flash"),
                    ("gemini", "gemini-3-flash-preview")]
@@ -216,8 +213,7 @@ plt.show()
 # An estimate is a plan; the `usage` in each response is the bill. The dashboard (1000×600)
 # to each provider: the reported input tokens are the image plus the prompt's text.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 DASHBOARD = "dashboards/dashboard_v1.png"
 b64 = base64.b64encode(datasets.path(DASHBOARD).read_bytes()).decode("ascii")
 prompt = "Describe this dashboard in one sentence."
@@ -253,11 +249,10 @@ for (provider, model), used in zip([("openai", "gpt-5.4-mini"), ("anthropic", "c
 # ## A dated price table
 #
 # USD per million tokens, standard rates (no batch discount, no caching), from the providers'
-# pricing pages on the date shown. Money is `Decimal`: $0.30 × 7,000,000 tokens is exactly
-# $2.10, not 2.0999999.
+# pricing pages on the date shown. Money is `Decimal`: \$0.30 × 7,000,000 tokens is exactly
+# \$2.10, not 2.0999999.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"prices as of {pricing.PRICES_AS_OF} (USD per 1M tokens)")
 print(f"{'model':<24} {'input':>7} {'output':>7}")
 for model in ["gpt-5.5", "gpt-5.4-mini", "claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5",
@@ -269,8 +264,7 @@ for model in ["gpt-5.5", "gpt-5.4-mini", "claude-opus-4-7", "claude-sonnet-4-6",
 # One request costs `input_tokens × input price + output_tokens × output price`, divided by a
 # million. The dashboard above on Claude Sonnet 4.6, with a 60-token answer:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(pricing.format_usd(pricing.cost("claude-sonnet-4-6", claude_used, 60)))
 
 # %% [markdown]
@@ -279,8 +273,7 @@ print(pricing.format_usd(pricing.cost("claude-sonnet-4-6", claude_used, 60)))
 # A batch job: 10,000 one-page documents, about 1,000 input tokens each (a page image plus the
 # prompt). Input only, to compare like with like; answers add their output price on top.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 N_DOCS, TOKENS_EACH = 10_000, 1_000
 for model in ["gpt-5.5", "claude-opus-4-7", "gemini-3.1-pro-preview", "gemini-2.5-flash"]:
     print(f"{model:<24} {pricing.format_usd(pricing.batch_cost(model, N_DOCS, TOKENS_EACH)):>8}")
@@ -289,8 +282,7 @@ for model in ["gpt-5.5", "claude-opus-4-7", "gemini-3.1-pro-preview", "gemini-2.
 # **Predict the output.** Most documents are easy. Send 7,000 to Gemini 2.5 Flash and only the
 # 3,000 hard ones to Claude Opus 4.7: what does the batch cost now?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 mix = pricing.batch_cost("gemini-2.5-flash", 7_000, TOKENS_EACH) + pricing.batch_cost("claude-opus-4-7", 3_000, TOKENS_EACH)
 print(pricing.format_usd(mix))
 
@@ -304,7 +296,7 @@ print(pricing.format_usd(mix))
 # Write `mixed_cost(plan, input_tokens_each, output_tokens_each=0)`: `plan` maps a model id to
 # the number of documents sent to it. Return the total in USD as a `Decimal`, using the price
 # table (`pricing.price(model).input` and `.output`, USD per 1M tokens). No floats: they would
-# turn $17.10 into 17.099999.
+# turn \$17.10 into 17.099999.
 
 # %% [markdown] mmcourse={"exercise": "ex-mixed-cost", "role": "hint"}
 # For each model: `n * (input_tokens_each * row.input + output_tokens_each * row.output)`, then
@@ -355,8 +347,7 @@ def test_the_result_is_a_decimal():
 # whose **worst-case estimate** (input tokens plus `max_output_tokens` of output) exceeds your
 # budget, and says why in one line. Planning sends nothing.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 router = routing.Router()
 RECEIPT = datasets.path("receipts/maple_bean_cafe.png")
 plan = router.route("Extract the store, date and total as JSON.", RECEIPT, task="ocr", budget="0.01")
@@ -366,8 +357,7 @@ print(plan.explain())
 # Running the plan sends the request to the first route; each attempt is recorded with its
 # status and cost.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 result = router.run(plan)
 print(result.text)
 for a in result.attempts:
@@ -376,8 +366,7 @@ for a in result.attempts:
 # %% [markdown]
 # A budget nobody can meet fails **before** anything is sent, with the cheapest option named:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 try:
     router.route("Extract the store, date and total as JSON.", RECEIPT, task="ocr", budget="0.0001")
 except routing.BudgetError as error:
@@ -388,8 +377,7 @@ except routing.BudgetError as error:
 # first route once (waiting what the server asks), then falls back to the next candidate.
 # A 400 would not fall back: another provider would only hide a broken request.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from mmcourse.emulator.control import EmulatorControl
 
 if GEMINI.offline:

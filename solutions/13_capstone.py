@@ -50,8 +50,7 @@ MODELS = {provider: registry.default_model(provider) for provider in ("openai", 
 # Five documents as they arrive in a real inbox: two PDFs, two receipts (one a phone photo),
 # one chart exported from a slide.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 INBOX = ["documents/invoice.pdf", "documents/annual_report.pdf", "receipts/maple_bean_cafe.png",
          "receipts/greenleaf_market_photo.jpg", "charts/quarterly_revenue.png"]
 for rel in INBOX:
@@ -156,16 +155,15 @@ CLASSIFY = f"What kind of document is this? Answer with one word, one of: {', '.
 
 def classify(rel, provider="gemini"):
     text, _, _ = ask(provider, rel, CLASSIFY)
-    word = text.strip().strip(".").lower()
-    return word if word in TYPES else "unknown"
+    words = re.findall(r"[a-z]+", text.lower())  # live models answer "This is a receipt." as often as "receipt"
+    return next((word for word in words if word in TYPES), "unknown")
 
 
 # %% [markdown]
 # **Predict the output.** The two PDFs look alike to a computer (both `application/pdf`).
 # What will the classifier call each of the five documents?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 doc_types = {rel: classify(rel) for rel in INBOX}
 for rel, kind in doc_types.items():
     print(f"{rel:<38} {kind}")
@@ -246,8 +244,7 @@ def validate(value, schema, path="$"):
     return problems
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 reply = '```json\n{"title": "Q", "chart_type": "donut", "unit": "$K", "labels": ["Q1"], "values": ["420"]}\n```'
 print(validate(parse_json_reply(reply), SCHEMAS["chart"]))
 
@@ -282,8 +279,7 @@ def analyse(rel, provider, doc_type=None):
             "input_tokens": used_in, "output_tokens": used_out}
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 result = analyse("receipts/maple_bean_cafe.png", "gemini", doc_types["receipts/maple_bean_cafe.png"])
 data = result["data"]
 print("problems:", result["problems"], "|", result["input_tokens"], "tokens in")
@@ -321,8 +317,7 @@ def score(data, expected):
 # %% [markdown]
 # Now the whole inbox on all three providers: validity, correctness, tokens and what it cost.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for rel in INBOX:
     expected = truth_fields(rel, doc_types[rel])
@@ -339,8 +334,7 @@ for rel in INBOX:
 # truth). So which provider is cheapest for this inbox, and is the order the same as lesson
 # 12's price table?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for provider in ("openai", "anthropic", "gemini"):
     total = sum((usd for _, p, _, _, _, usd in rows if p == provider), Decimal(0))
     right = sum(r for _, p, _, r, _, _ in rows if p == provider)
@@ -374,8 +368,7 @@ def analyse_with_fallback(rel, order=("gemini", "openai", "anthropic")):
     raise RuntimeError(f"every provider failed for {rel}: {tried}")
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from mmcourse.emulator.control import EmulatorControl
 
 if GEMINI.offline:
@@ -546,7 +539,10 @@ def test_the_request_asks_for_json_with_the_schema():
     expect(config.get("responseJsonSchema") or config.get("response_json_schema"), SCHEMAS["chart"],
            what="responseJsonSchema")
     expect(record["media"][0]["sha256"], datasets.entry("charts/quarterly_revenue.png")["sha256"], what="the image sent")
-    expect(result["values"], [420, 510, 480, 620], what="values")
+    want = datasets.entry("charts/quarterly_revenue.png")["truth"]["values"]
+    expect(len(result["values"]), len(want), what="number of values")
+    for got, true in zip(result["values"], want):
+        assert abs(got - true) <= 0.02 * abs(true), f"a value read as {got} is truly {true} (2 % allowed)"
 
 # %% mmcourse={"exercise": "ex-chart-gemini", "role": "hidden-tests"}
 from mmcourse import datasets as _ds
@@ -569,29 +565,36 @@ def test_any_course_chart(rng):
         assert set(result) == {"title", "chart_type", "unit", "labels", "values"}, "return exactly the schema's fields"
 
 
+_FAKE_DONUT_REPLY = """
+import requests
+
+class _Fake:
+    status_code = 200
+    ok = True
+
+    def raise_for_status(self):
+        return None
+
+    def json(self):
+        text = '{"title": "x", "chart_type": "donut", "unit": "", "labels": [], "values": []}'
+        return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"}}]}
+
+requests._mmcourse_saved_post = requests.post
+requests.post = lambda *args, **kwargs: _Fake()
+"""
+_RESTORE_POST = "import requests\nrequests.post = requests._mmcourse_saved_post"
+
+
 def test_invalid_replies_raise():
-    import requests as _requests
+    from mmcourse.grading import run_in_sandbox
 
-    saved = _requests.post
-
-    class _Fake:
-        status_code = 200
-        ok = True
-
-        def raise_for_status(self):
-            return None
-
-        def json(self):
-            text = '{"title": "x", "chart_type": "donut", "unit": "", "labels": [], "values": []}'
-            return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"}}]}
-
-    _requests.post = lambda *args, **kwargs: _Fake()
+    run_in_sandbox(_FAKE_DONUT_REPLY)  # the learner's code runs in the grader's sandbox: patch it there
     try:
         chart_data_from_gemini("charts/quarterly_revenue.png")
     except ValueError:
         return
     finally:
-        _requests.post = saved
+        run_in_sandbox(_RESTORE_POST)
     raise AssertionError("a reply with chart_type 'donut' is not valid: raise ValueError")
 
 # %% [markdown]

@@ -3,20 +3,30 @@ log scope), and small self-made media so emulator tests never wait on the course
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
+import os
 import struct
+import tempfile
 import uuid
 import wave
 
 import pytest
 
+from mmcourse.identity import (
+    RUNTIME_DIR_ENV,
+    scope_of,  # noqa: F401 - the emulator's log scope of a key (tests import it here)
+)
 
-def scope_of(api_key: str) -> str:
-    """The emulator's log scope for a key: first 12 hex chars of its sha256 (the agreed contract)."""
-    return hashlib.sha256(api_key.encode()).hexdigest()[:12]
+# Emulators that tests start detached (through mmcourse.setup() or ensure_running) record
+# themselves in a runtime folder of this run, never the user's own; the session stops them.
+os.environ[RUNTIME_DIR_ENV] = tempfile.mkdtemp(prefix="mmcourse-tests-run-")
 
+
+def pytest_sessionfinish(session, exitstatus):
+    from mmcourse.emulator import service
+
+    service.stop(service.runtime_dir())
 
 # ---------------------------------------------------------------- emulator
 

@@ -1,5 +1,10 @@
 """A real browser runs a notebook in JupyterLab: the widgets render and an exercise card reports.
 
+Then the notebook is saved, its kernel shut down, and it is opened again, as a learner does the
+next day: the saved outputs (widgets and check cards) still show, with no "Error displaying
+widget: model not found". The Lab settings are the ones ``mmcourse open`` ships
+(``mmcourse.cli.LAB_OVERRIDES``: no news prompt, widget state saved with the notebook).
+
 JupyterLab starts headless on a free loopback port with token auth, over a temporary copy of the
 course's first lesson (or, until that exists, the fixture notebook in tests/browser/). Debian's
 Chromium, driven by Playwright, opens it, runs all cells from the Run menu and waits for the
@@ -11,6 +16,7 @@ the Debian browser is used through ``executable_path``); skips only when either 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -24,6 +30,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from mmcourse.cli import LAB_OVERRIDES
 from tests.browser import fixture_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,11 +43,12 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
-# JupyterLab user settings: every cell in the DOM (so prompts can be read), no news or update pop-ups.
+# JupyterLab user settings: every cell in the DOM (so prompts can be read), plus what
+# `mmcourse open` ships (no news or update pop-ups, widget state saved with the notebook).
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        '{"fetchNews": "false", "checkForUpdates": false}',
+    **{"/".join(plugin.split(":")) + ".jupyterlab-settings": json.dumps(values)
+       for plugin, values in LAB_OVERRIDES.items()},
 }
 EXERCISE_RESULT = re.compile(r"not attempted|visible tests passed")  # check()'s report
 SERVER_START_S = 45
@@ -182,6 +190,12 @@ def open_and_run(page, base: str, token: str, rel: str):
     return page.locator(NOTEBOOK)
 
 
+def check_cards(notebook):
+    """The outputs of check cells: static Markdown cards (no widget in them)."""
+    return notebook.locator('.jp-OutputArea-output[data-mime-type="text/markdown"]').filter(
+        has_text=EXERCISE_RESULT)
+
+
 def assert_widgets_and_card(notebook, shots: Path, name: str) -> None:
     """No cell raised, widgets rendered, and an exercise card reported its result."""
     errors = tracebacks(notebook)
@@ -190,11 +204,8 @@ def assert_widgets_and_card(notebook, shots: Path, name: str) -> None:
     assert "Error displaying widget" not in text, f"{name}: the widget manager failed to render"
     views = notebook.locator(".jp-OutputArea .jupyter-widgets")
     assert views.count() > 0, f"{name}: no widget rendered"
-    # Whole outputs holding a widget (a card nests an Output widget inside its own view).
-    cards = notebook.locator(".jp-OutputArea-output:has(.jupyter-widgets)").filter(
-        has_text=EXERCISE_RESULT)
-    assert cards.count() > 0, f"{name}: no exercise card reported a result; widget texts:\n" + (
-        "\n".join(views.all_inner_texts())[:2000])
+    cards = check_cards(notebook)
+    assert cards.count() > 0, f"{name}: no exercise card reported a result; the page says:\n" + text[-2000:]
     cards.last.scroll_into_view_if_needed()
     cards.last.screenshot(path=str(shots / f"{name}-exercise-card.png"))
 
@@ -211,14 +222,51 @@ def assert_course_widgets(notebook, shots: Path) -> None:
     text = notebook.inner_text()
     assert "All 1 visible tests passed" in text
     assert "browser-halve · Halve · 1 points: not attempted yet" in text
-    # The card's buttons call back into the kernel over the widget comm: a Hint click round-trips.
-    halve_card = notebook.locator(".jp-OutputArea-output:has(.jupyter-widgets)").filter(
-        has_text="browser-halve")
-    halve_card.get_by_role("button", name="Hint").click()
-    halve_card.get_by_text("Hint 1 of 1 for browser-halve: Read the test.").wait_for(timeout=15_000)
+    assert "Write `halve`" not in text and "Write halve" not in text, "the card repeats the exercise statement"
+    # A hint waits behind its toggle, rendered as Markdown, and needs no kernel to open.
+    halve_card = check_cards(notebook).filter(has_text="browser-halve")
+    hint = halve_card.locator("details")
+    assert hint.count() == 1 and not hint.get_attribute("open")
+    hint.locator("summary", has_text="Hint 1 of 1").click()
+    halve_card.get_by_text("Read the test.").wait_for(timeout=5_000)
     for name, widget in (("inspector", inspector), ("viewer", viewer), ("compare", compare)):
         widget.scroll_into_view_if_needed()
         widget.screenshot(path=str(shots / f"fixture-{name}.png"))
+
+
+def save_and_wait(page, base: str, token: str, rel: str) -> None:
+    """Save the open notebook and wait until the file on disk holds the widget state."""
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        saved = requests.get(f"{base}/api/contents/{rel}", params={"token": token}, timeout=5).json()
+        if "application/vnd.jupyter.widget-state+json" in saved["content"]["metadata"].get("widgets", {}):
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{rel} was saved without its widget state (saveState is off?)")
+
+
+def shut_down_kernels(base: str, token: str) -> None:
+    for session in requests.get(f"{base}/api/sessions", params={"token": token}, timeout=5).json():
+        requests.delete(f"{base}/api/sessions/{session['id']}", params={"token": token}, timeout=10)
+
+
+def assert_reopened_notebook_shows_its_outputs(page, base: str, token: str, rel: str, shots: Path) -> None:
+    """Saved, kernel gone, opened again: widgets from the saved state, check cards as they were."""
+    save_and_wait(page, base, token, rel)
+    shut_down_kernels(base, token)
+    page.goto(f"{base}/lab/tree/{rel}?token={token}")
+    notebook = page.locator(NOTEBOOK)
+    page.wait_for_selector(f"{NOTEBOOK} .jp-CodeCell", timeout=60_000)
+    check_cards(notebook).first.wait_for(timeout=30_000)
+    widgets = notebook.locator(".jp-OutputArea .jupyter-widgets")
+    try:  # the widget manager restores the saved models once the notebook is ready
+        widgets.first.wait_for(timeout=30_000)
+    finally:
+        page.screenshot(path=str(shots / "fixture-reopened.png"))
+    text = notebook.inner_text()
+    assert "Error displaying widget" not in text, "a reopened notebook lost its widgets"
+    assert "All 1 visible tests passed" in text and "not attempted yet" in text, "the check cards are gone"
 
 
 @pytest.mark.slow
@@ -242,6 +290,9 @@ def test_widgets_render_and_exercise_cards_report_in_chromium(emulator, tmp_path
             )
             try:
                 page = context.pages[0] if context.pages else context.new_page()
+                # Leaving a notebook with unsaved outputs asks "leave the page?": yes (Playwright
+                # would dismiss it, and stay).
+                page.on("dialog", lambda dialog: dialog.accept())
                 for path, label in staged:
                     started = time.monotonic()
                     notebook = open_and_run(page, base, token, path.relative_to(root).as_posix())
@@ -252,6 +303,8 @@ def test_widgets_render_and_exercise_cards_report_in_chromium(emulator, tmp_path
                     assert_widgets_and_card(notebook, shots, label)
                     if label == "fixture":
                         assert_course_widgets(notebook, shots)
+                        assert_reopened_notebook_shows_its_outputs(
+                            page, base, token, path.relative_to(root).as_posix(), shots)
             finally:
                 context.close()
     finally:

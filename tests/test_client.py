@@ -11,9 +11,10 @@ from requests.adapters import BaseAdapter
 
 from mmcourse import client as clientmod
 from mmcourse import providers
-from mmcourse.client import Client, backoff_delay, iter_sse
+from mmcourse.client import Client, iter_sse
 from mmcourse.config import ProviderConfig
 from mmcourse.providers import APIError, LiveCallError, Media, Text
+from mmcourse.retry import backoff_delay
 
 
 class ScriptedAdapter(BaseAdapter):

@@ -173,10 +173,10 @@ def test_rejected_requests_are_logged_with_their_error_type(origin, api_key, con
     assert record["error"] == "Invalid base64 image_url."
 
 
-def test_scope_header_overrides_the_key(origin, api_key):
-    scope = "grading-run-1"
-    call(origin, "gemini", api_key, **{"x-mmcourse-scope": scope})
-    assert [r["scope"] for r in EmulatorControl(origin, scope=scope).log()] == [scope]
+def test_a_scope_header_without_the_admin_token_does_not_move_a_request(origin, api_key, control):
+    call(origin, "gemini", api_key, **{"x-mmcourse-scope": "grading-run-1"})
+    assert EmulatorControl(origin, scope="grading-run-1").log() == []
+    assert [r["scope"] for r in control.log()] == [control.scope]
 
 
 def test_reset_log_and_reset(origin, api_key, control):
@@ -222,10 +222,12 @@ def test_ensure_running_refuses_an_explicit_url_that_is_not_the_emulator(other_s
         emulator.ensure_running(other_server)
 
 
-def test_ensure_running_moves_off_a_taken_default_port(other_server, monkeypatch, capsys):
+def test_ensure_running_moves_off_a_taken_default_port(other_server, monkeypatch, capsys, tmp_path):
     from mmcourse import emulator
+    from mmcourse.emulator import service
 
     monkeypatch.delenv("MMCOURSE_EMULATOR_URL", raising=False)
+    monkeypatch.setenv("MMCOURSE_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setattr(emulator, "DEFAULT_URL", other_server)
     monkeypatch.setattr(emulator, "_RUNNING", None)
     try:
@@ -237,8 +239,7 @@ def test_ensure_running_moves_off_a_taken_default_port(other_server, monkeypatch
         assert os.environ["MMCOURSE_EMULATOR_URL"] == url
         assert emulator.ensure_running() == url  # the second call reuses it
     finally:
-        if emulator._RUNNING is not None:
-            emulator._RUNNING.stop()
+        service.stop(tmp_path)
 
 
 def test_start_and_stop_a_private_emulator():

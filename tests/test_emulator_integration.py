@@ -14,6 +14,7 @@ import requests
 
 from mmcourse import config, datasets, registry
 from mmcourse.routing import TRANSCRIBE, Router
+from tests.sdks import need
 
 RECEIPT = datasets.entry("receipts/greenleaf_market.png")
 RECEIPT_B64 = base64.b64encode(datasets.path(RECEIPT["path"]).read_bytes()).decode()
@@ -79,7 +80,7 @@ def test_without_a_schema_the_same_prompt_is_answered_in_prose(origin, api_key):
 
 
 def test_openai_sdk_parse_fills_a_pydantic_model_from_the_schema(origin, api_key):
-    import openai
+    openai = need("openai")
 
     class Receipt(pydantic.BaseModel):
         store: str

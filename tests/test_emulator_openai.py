@@ -268,3 +268,9 @@ def test_audio_models_split_usage_by_modality(origin, api_key, wav_bytes):
     details = usage["prompt_tokens_details"]
     assert details["text_tokens"] + details["audio_tokens"] + details["image_tokens"] == usage["prompt_tokens"]
     assert usage["completion_tokens_details"]["text_tokens"] == usage["completion_tokens"]
+
+
+def test_a_bare_hi_costs_its_framing_too(origin, api_key):
+    # Real: "hello" alone is 8 prompt tokens on gpt-4o-mini (1 of text, 7 of framing).
+    resp = chat(origin, api_key, {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.json()["usage"]["prompt_tokens"] == 8

@@ -14,16 +14,18 @@ import io
 import json
 import time
 
-import anthropic
 import httpx
-import openai
 import pytest
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types as genai_types
 
 from mmcourse import registry
 from mmcourse.media.fingerprint import image_hash
+from tests.sdks import need
+
+anthropic = need("anthropic")
+openai = need("openai")
+genai = need("google.genai")
+genai_errors = need("google.genai.errors")
+genai_types = need("google.genai.types")
 
 OPENAI_MODEL = registry.default_model("openai")
 OPENAI_AUDIO_MODEL = registry.default_model("openai", registry.AUDIO)

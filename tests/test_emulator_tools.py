@@ -11,12 +11,8 @@ import base64
 import json
 from pathlib import Path
 
-import anthropic
-import openai
 import pytest
 import requests
-from google import genai
-from google.genai import types as genai_types
 
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.tools import (
@@ -27,6 +23,7 @@ from mmcourse.emulator.tools import (
     choose_tool_calls,
     wanted_tools,
 )
+from tests.sdks import need
 
 RECEIPT = (Path(__file__).resolve().parents[1] / "data" / "receipts" / "greenleaf_market.png").read_bytes()
 TRUTH = {"store": "Greenleaf Market", "total": 35.91, "currency": "USD"}
@@ -193,6 +190,7 @@ def test_openai_unanswered_tool_call_is_400(origin, api_key):
 
 
 def test_openai_sdk_reads_tool_calls_and_streams_them(origin, api_key):
+    openai = need("openai")
     client = openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
     resp = client.chat.completions.create(model="gpt-4o", messages=OAI_RECEIPT, tools=[oai_tool()])
     assert json.loads(resp.choices[0].message.tool_calls[0].function.arguments) == TRUTH
@@ -291,6 +289,7 @@ def test_anthropic_forced_tool_with_thinking_is_400(origin, api_key):
 
 
 def test_anthropic_sdk_streams_a_tool_use_into_its_final_message(origin, api_key):
+    anthropic = need("anthropic")
     client = anthropic.Anthropic(api_key=api_key, base_url=origin, max_retries=0)
     with client.messages.stream(model="claude-sonnet-4-5", max_tokens=512, messages=ANT_RECEIPT,
                                 tools=[ANT_TOOL], tool_choice={"type": "any"}) as stream:
@@ -370,6 +369,8 @@ def test_gemini_stream_carries_the_call_in_a_chunk(origin, api_key):
 
 
 def test_gemini_sdk_runs_automatic_function_calling(origin, api_key):
+    genai = need("google.genai")
+    genai_types = need("google.genai.types")
     recorded = []
 
     def record_expense(store: str, total: float, currency: str) -> dict:

@@ -12,6 +12,8 @@ import pytest
 from mmcourse.grading.cli import release_main
 from mmcourse.grading.exercise import cell_role, checksum, read_notebook, solution_sources
 from mmcourse.grading.release import (
+    PREDICT_TAG,
+    answered_notebook,
     release_differences,
     release_directory,
     release_notebook,
@@ -152,3 +154,34 @@ def test_markdown_solution_regions_get_a_placeholder():
         "# Dividing by zero.\n# ### END SOLUTION\n")
     nb = release_notebook(jupytext.reads(text, fmt="py:percent"), "fixture")
     assert nb.cells[-1].source == "Why does mean([]) fail?\n_Write your answer here._"
+
+
+PREDICTING = FIXTURE.read_text() + (
+    '\n# %% [markdown]\n# **Predict the output.** What is the mean of [2, 4]?\n'
+    '\n# %%\nnumbers = [2, 4]\n'
+    '\n# %% tags=["nbval-check-output"]\nprint(mean(numbers))\n'
+    '\n# %% [markdown]\n# Three, as you guessed.\n'
+    '\n# %% tags=["nbval-check-output"]\nprint("after")\n')
+
+
+def test_predict_answers_are_tagged_to_reach_students_unrun():
+    nb = release_notebook(jupytext.reads(PREDICTING, fmt="py:percent"), "fixture")
+    define, answer, after = nb.cells[-4], nb.cells[-3], nb.cells[-1]
+    assert PREDICT_TAG in define.metadata["tags"] and answer.metadata["tags"] == [PREDICT_TAG]
+    assert after.metadata["tags"] == ["nbval-check-output"], "cells after the next markdown stay as they are"
+
+
+def test_the_register_line_sits_below_the_tests(student):
+    cell = next(c for c in student.cells if cell_role(c)[1] == "check")
+    lines = cell.source.rstrip().split("\n")
+    assert lines[-2].startswith('register("ex-mean", "') and lines[-1].startswith('check("ex-mean"')
+    assert cell.source.index("def test_mean_of_three") < cell.source.index("register(")
+
+
+def test_the_answered_notebook_keeps_the_solutions_and_calls_check():
+    nb = answered_notebook(read_notebook(FIXTURE), "fixture")
+    text = serialize(nb)
+    assert "sum(xs) / len(xs)" in text, "the solution stays in (its commented starter is harmless)"
+    assert "test_random_lists" not in text, "hidden tests stay out"
+    assert any(c.source.rstrip().endswith('check("ex-mean", test_mean_of_three, test_empty_list_raises)')
+               for c in nb.cells if cell_role(c)[1] == "check")

@@ -10,11 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from mmcourse.grading.report import gradebook_csv, gradescope_results, write_reports
+from mmcourse.grading.batch import scrub_environment
+from mmcourse.grading.report import (
+    gradebook_csv,
+    gradescope_results,
+    mask_secrets,
+    read_cache_index,
+    write_reports,
+)
 from mmcourse.grading.runner import (
-    Settings,
     SubmissionError,
-    kernel_env,
+    defined_names,
     load_assignment,
     match_assignment,
     parse_submission,
@@ -66,7 +72,8 @@ def test_gradescope_results_follow_its_schema():
 def test_write_reports_is_atomic_and_leaves_no_temp_files(tmp_path):
     write_reports(tmp_path, [report("alice", 2, 3)], gradescope=True)
     names = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert names == ["alice.json", "gradebook.csv", "gradescope/alice/results.json", "results.json"]
+    assert names == [".mmcourse-cache.json", "alice.json", "gradebook.csv", "gradescope/alice/results.json",
+                     "results.json"]
     assert json.loads((tmp_path / "alice.json").read_text())["score"] == 5
 
 
@@ -110,13 +117,35 @@ def test_submission_ids_are_unique_and_safe():
     assert submission_ids(paths) == ["a-lab-1", "b-lab-1", "alice"]
 
 
-def test_the_kernel_environment_has_no_keys_and_no_solutions_path(tmp_path, monkeypatch, assignment):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
-    monkeypatch.setenv("MMCOURSE_SOLUTIONS", str(assignment.source.parent))
-    env = kernel_env("alice", Settings(emulator_url="http://127.0.0.1:1"), tmp_path)
-    assert env["MMCOURSE_SCOPE"] == "alice" and env["MMCOURSE_EMULATOR_URL"] == "http://127.0.0.1:1"
-    assert env["HOME"] == str(tmp_path) and env["MMCOURSE_PLAIN"] == "1"
-    assert not any("sk-secret" in v or "solutions" in v for v in env.values())
+def test_the_grader_removes_key_variables_from_its_own_environment():
+    env = {"OPENAI_API_KEY": "sk-secret-value-1234567890", "MY_SERVICE_TOKEN": "tok-123456", "PATH": "/usr/bin",
+           "MMCOURSE_SCOPE": "kept"}
+    removed = scrub_environment(env)
+    assert env == {"PATH": "/usr/bin", "MMCOURSE_SCOPE": "kept"}
+    assert sorted(removed) == ["sk-secret-value-1234567890", "tok-123456"]
+
+
+def test_reports_mask_key_shaped_strings_and_known_secrets():
+    text = ("sk-proj-abcdefghijklmnop1234 and sk-ant-api03-ZYXWVUTSRQPONMLK and AIza" + "x" * 35
+            + " and Bearer abcdefghijklmnopqrstuvwxyz and my-grader-secret")
+    masked = mask_secrets({"notes": [text]}, ["my-grader-secret"])["notes"][0]
+    assert masked == "<redacted> and <redacted> and <redacted> and Bearer <redacted> and <redacted>"
+
+
+def test_written_reports_are_masked_and_indexed_for_the_cache(tmp_path):
+    leaky = report("alice", 2, 3)
+    leaky["notes"] = ["printed sk-abcdefghijklmnopqrstuvwx"]
+    write_reports(tmp_path, [leaky])
+    text = (tmp_path / "alice.json").read_text()
+    assert "sk-abc" not in text and "<redacted>" in text
+    import hashlib
+
+    assert read_cache_index(tmp_path) == {"alice": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def test_the_learner_names_are_what_solution_cells_define_not_import():
+    source = "import os\nfrom x import y\nLIMIT = 3\na, (b, c) = 1, (2, 3)\ndef f():\n    z = 1\nclass K:\n    pass"
+    assert defined_names(source) == {"LIMIT", "a", "b", "c", "f", "K"}
 
 
 def test_a_submission_is_matched_by_metadata_then_name(tmp_path, assignment):

@@ -73,21 +73,35 @@ def free_port() -> int:
 # --- scopes --------------------------------------------------------------------------------------
 
 
-def test_learner_scope_is_stable_distinct_and_safe_in_an_http_header():
+SECRET = "hub-secret-for-tests"
+
+
+@pytest.mark.parametrize("secret, digits", [(SECRET, 32), (None, 16)])
+def test_learner_scope_is_stable_distinct_and_safe_in_an_http_header(secret, digits):
     names = ["alice", "Alice", "bob", "zoë", "invalid-ivan", "o'brien"]
-    scopes = [hub.learner_scope(n) for n in names]
+    scopes = [hub.learner_scope(n, secret) for n in names]
     assert len(set(scopes)) == len(names)
-    assert hub.learner_scope("alice") == scopes[0]
+    assert hub.learner_scope("alice", secret) == scopes[0]
     for scope in scopes:
-        assert re.fullmatch(r"learner-[0-9a-f]{16}", scope)
+        assert re.fullmatch(rf"learner-[0-9a-f]{{{digits}}}", scope)
         # the emulator refuses any key containing "invalid" (its auth lesson): a scope never does
         assert "invalid" not in configmod.offline_key({"MMCOURSE_SCOPE": scope})
 
 
+def test_a_learner_scope_depends_on_the_class_secret():
+    assert hub.learner_scope("alice", SECRET) != hub.learner_scope("alice", "another-secret")
+    assert hub.learner_scope("alice", SECRET) != hub.learner_scope("alice")
+
+
 def test_emulator_scope_is_what_the_emulator_computes_for_that_learners_key():
-    key = f"mmcourse-offline-{hub.learner_scope('alice')}"
-    assert hub.emulator_scope("alice") == emulator_scope_of(key) == hashlib.sha256(key.encode()).hexdigest()[:12]
-    assert hub.emulator_scope("alice") != hub.emulator_scope("bob")
+    key = f"mmcourse-offline-{hub.learner_scope('alice', SECRET)}"
+    assert hub.emulator_scope("alice", SECRET) == emulator_scope_of(key) == hashlib.sha256(key.encode()).hexdigest()[:12]
+    assert hub.emulator_scope("alice", SECRET) != hub.emulator_scope("bob", SECRET)
+
+
+def test_emulator_scope_takes_the_secret_from_the_teachers_environment(monkeypatch):
+    monkeypatch.setenv("MMCOURSE_ADMIN_TOKEN", SECRET)
+    assert hub.emulator_scope("alice") == hub.emulator_scope("alice", SECRET)
 
 
 def test_a_learners_kernel_lands_in_that_learners_scope(origin):
@@ -198,7 +212,8 @@ def test_collect_says_what_to_give_when_the_homes_folder_is_missing(tmp_path):
 # --- the shipped JupyterHub configs --------------------------------------------------------------
 
 
-def test_tljh_snippet_runs_one_emulator_service_and_scopes_each_learner():
+def test_tljh_snippet_runs_one_emulator_service_and_scopes_each_learner(monkeypatch):
+    monkeypatch.setenv("MMCOURSE_ADMIN_TOKEN", SECRET)
     base = Config()
     base.JupyterHub.services = [{"name": "cull-idle", "command": ["cull"]}]  # TLJH's own service stays
     cfg = load_jupyterhub_config(TLJH_SNIPPET, base)
@@ -211,10 +226,25 @@ def test_tljh_snippet_runs_one_emulator_service_and_scopes_each_learner():
     env = resolved(cfg.Spawner.environment, {})
     assert env["MMCOURSE_EMULATOR_URL"] == "http://127.0.0.1:8765" == configmod.DEFAULT_EMULATOR_URL
     for name in ("alice", "zoë", "invalid-ivan"):
-        assert env["MMCOURSE_SCOPE"](FakeSpawner(name)) == hub.learner_scope(name)
+        assert env["MMCOURSE_SCOPE"](FakeSpawner(name)) == hub.learner_scope(name, SECRET)
+    # the emulator service holds the secret; the learners' environment never does
+    assert emulator["environment"]["MMCOURSE_ADMIN_TOKEN"] == SECRET
+    assert SECRET not in json.dumps({k: v for k, v in env.items() if isinstance(v, str)})
+
+
+def test_tljh_snippet_makes_and_keeps_a_class_secret_when_none_is_set(monkeypatch, tmp_path):
+    monkeypatch.delenv("MMCOURSE_ADMIN_TOKEN", raising=False)
+    monkeypatch.setenv("MMCOURSE_SECRET_FILE", str(tmp_path / "state" / "mmcourse-admin-token"))
+    first = resolved(load_jupyterhub_config(TLJH_SNIPPET).JupyterHub.services, [])[0]["environment"]
+    second = resolved(load_jupyterhub_config(TLJH_SNIPPET).JupyterHub.services, [])[0]["environment"]
+    secret_file = tmp_path / "state" / "mmcourse-admin-token"
+    assert first == second and len(first["MMCOURSE_ADMIN_TOKEN"]) == 48
+    assert secret_file.read_text().strip() == first["MMCOURSE_ADMIN_TOKEN"]
+    assert secret_file.stat().st_mode & 0o777 == 0o600
 
 
 def test_tljh_snippet_takes_python_and_port_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MMCOURSE_ADMIN_TOKEN", SECRET)
     monkeypatch.setenv("MMCOURSE_PYTHON", "/srv/env/bin/python")
     monkeypatch.setenv("MMCOURSE_EMULATOR_PORT", "9911")
     cfg = load_jupyterhub_config(TLJH_SNIPPET)
@@ -267,14 +297,23 @@ def test_z2jh_learners_may_reach_the_emulator_despite_the_default_egress_policy(
     assert ingress["from"] == [{"podSelector": {"matchLabels": {"component": "singleuser-server"}}}]
 
 
-def test_z2jh_hub_config_gives_each_learner_the_same_scope_as_tljh():
+def test_z2jh_hub_config_gives_each_learner_the_same_scope_as_tljh(monkeypatch):
     values, _ = _z2jh()
     code = values["hub"]["extraConfig"]["mmcourse"]
     cfg = Config()
     exec(compile(code, "z2jh extraConfig", "exec"), {"c": cfg})
     env = resolved(cfg.KubeSpawner.environment, {})
+    monkeypatch.setenv("MMCOURSE_ADMIN_TOKEN", SECRET)  # what hub.extraEnv gives the hub
     for name in ("alice", "zoë"):
-        assert env["MMCOURSE_SCOPE"](FakeSpawner(name)) == hub.learner_scope(name)
+        assert env["MMCOURSE_SCOPE"](FakeSpawner(name)) == hub.learner_scope(name, SECRET)
+
+
+def test_z2jh_hub_and_emulator_read_the_class_secret_from_one_kubernetes_secret():
+    values, objects = _z2jh()
+    (container,) = objects[("Deployment", hub.SERVICE_NAME)]["spec"]["template"]["spec"]["containers"]
+    emulator_ref = next(e for e in container["env"] if e["name"] == "MMCOURSE_ADMIN_TOKEN")["valueFrom"]
+    assert values["hub"]["extraEnv"]["MMCOURSE_ADMIN_TOKEN"]["valueFrom"] == emulator_ref
+    assert "MMCOURSE_ADMIN_TOKEN" not in values["singleuser"]["extraEnv"]
 
 
 # --- Binder --------------------------------------------------------------------------------------
@@ -304,7 +343,9 @@ def test_binder_start_hook_serves_one_emulator_to_the_command_it_starts(tmp_path
     url = f"http://127.0.0.1:{free_port()}"
     check = ("import os, mmcourse.emulator as e; u = os.environ['MMCOURSE_EMULATOR_URL']; "
              "print(u, e.probe(u))")
-    env = {**os.environ, "MMCOURSE_EMULATOR_URL": url, "TMPDIR": str(tmp_path)}
+    # the hook runs `python`: the one these tests run on (Binder's is the environment's own)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "MMCOURSE_EMULATOR_URL": url, "TMPDIR": str(tmp_path), "PATH": path}
     pidfile = tmp_path / "mmcourse-emulator.pid"
     try:
         done = subprocess.run([str(BINDER / "start"), sys.executable, "-c", check], env=env, cwd=ROOT,
@@ -452,9 +493,9 @@ def test_a_class_of_five_runs_the_course_on_jupyterhub_against_one_emulator(jupy
 
     # Without the teacher's token, one learner's key reaches no other learner's log.
     monkeypatch.delenv("MMCOURSE_ADMIN_TOKEN", raising=False)
-    monkeypatch.setenv("MMCOURSE_SCOPE", hub.learner_scope(users[0]))
+    monkeypatch.setenv("MMCOURSE_SCOPE", hub.learner_scope(users[0], ADMIN_TOKEN))
     with pytest.raises(EmulatorControlError, match="403"):
-        EmulatorControl(jupyterhub.emulator_url, scope=hub.emulator_scope(users[1])).log()
+        EmulatorControl(jupyterhub.emulator_url, scope=hub.emulator_scope(users[1], ADMIN_TOKEN)).log()
 
     # The teacher's side: the one emulator holds one scope per learner, each with only their requests.
     monkeypatch.setenv("MMCOURSE_ADMIN_TOKEN", ADMIN_TOKEN)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mmcourse import registry
+from mmcourse.grading.release import PREDICT_TAG
 from mmcourse.notebooks import HOME_PATH, MAX_NOTEBOOK_BYTES, SECRET_PATTERNS, sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,4 +67,25 @@ def test_notebook_is_executed_and_opens_with_objectives_and_setup(path):
     assert re.search(r"\b\d+\s*min", intro), "an estimated time in the first cell"
     code = [c for c in cells if c["cell_type"] == "code"]
     assert "mmcourse.setup()" in "".join(code[0]["source"])
-    assert all(c.get("execution_count") for c in code if "".join(c["source"]).strip()), "every code cell executed"
+    ran = [c for c in code if "".join(c["source"]).strip() and PREDICT_TAG not in c["metadata"].get("tags", [])]
+    assert all(c.get("execution_count") for c in ran), "every code cell executed (but the Predict answers)"
+
+
+STUDENT_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", STUDENT_NOTEBOOKS, ids=ids(STUDENT_NOTEBOOKS))
+def test_student_notebooks_show_no_predict_answer(path):
+    cells = json.loads(path.read_text())["cells"]
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "markdown" and "**Predict" in "".join(cell["source"]):
+            answer = next(c for c in cells[index + 1:] if c["cell_type"] == "code")
+            assert PREDICT_TAG in answer["metadata"].get("tags", []), f"cell {index}: the answer is not tagged"
+            assert answer["outputs"] == [] and answer["execution_count"] is None, \
+                f"cell {index}: the Predict answer shows under the question"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_nbval_markers_are_cell_tags_not_comments(path):
+    for cell in json.loads(path.read_text())["cells"]:
+        assert not "".join(cell["source"]).startswith("# NBVAL_"), "use the nbval-check-output tag"

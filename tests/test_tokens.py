@@ -404,3 +404,25 @@ def test_explain_row_marks_coincidences():
     row = explain_naive_vs_official(1920, 1080, "gpt-4o")
     assert row["official"] == row["naive"] == 1105
     assert row["why"].startswith("coincides")
+
+
+# ------------------------------------------------------------------ message framing
+
+
+def test_openai_framing_is_four_per_message_and_three_for_the_reply():
+    from mmcourse.tokens import framing_tokens
+
+    # A system line + a question: 2 * 4 + 3 = 11 tokens of framing (real: 24 = 6 + 7 + 11).
+    assert framing_tokens("openai", 2) == 11
+
+
+def test_gemini_counts_no_framing():
+    from mmcourse.tokens import framing_tokens
+
+    assert framing_tokens("gemini", 3) == 0
+
+
+def test_no_messages_no_framing():
+    from mmcourse.tokens import framing_tokens
+
+    assert framing_tokens("anthropic", 0) == 0

@@ -381,3 +381,11 @@ def test_viewer_plain_text_masks_per_call_ids_and_clocks():
     text = ResponseViewer(raw).to_text()
     assert "chatcmpl-abc" not in text and "1795614085" not in text
     assert '"created": "<varies per call>"' in text and '"content": "hi"' in text
+
+
+def test_the_tree_counts_one_item_in_the_singular():
+    from mmcourse.widgets.viewer import tree_html
+
+    html = tree_html({"choices": [{"index": 0}]})
+    assert "[…] 1 item</span>" in html and "{…} 1 key</span>" in html, html
+    assert "1 items" not in html and "1 keys" not in html

@@ -11,24 +11,31 @@ How answers are produced: see ``mmcourse/emulator/README.md``.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
-from mmcourse.emulator.app import VERSION, EmulatorApp, create_app
+from mmcourse import identity
+from mmcourse.emulator import service
+from mmcourse.emulator.app import VERSION, EmulatorApp, create_app, warm_up
 from mmcourse.emulator.control import EmulatorControl
 from mmcourse.emulator.state import EmulatorState, Settings
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
-DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
-ENV_URL = "MMCOURSE_EMULATOR_URL"
+DEFAULT_HOST = identity.DEFAULT_HOST
+DEFAULT_PORT = identity.DEFAULT_PORT
+DEFAULT_URL = identity.DEFAULT_EMULATOR_URL
+ENV_URL = identity.EMULATOR_URL_ENV
 START_TIMEOUT = 15.0
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 __all__ = ["DEFAULT_URL", "Emulator", "EmulatorControl", "VERSION", "ensure_running", "main",
            "serve", "start"]
@@ -82,14 +89,16 @@ class Emulator:
 
 
 def start(host: str = DEFAULT_HOST, port: int = 0, **settings) -> Emulator:
-    """Start an emulator in a background thread (``port=0`` picks a free port) and return it.
+    """Start an emulator in a background thread of this process (``port=0`` picks a free port).
 
     Settings: ``video_processing_seconds`` (Gemini videos stay PROCESSING that long, default 2.0),
-    ``max_file_store_bytes``, ``max_log_records``.
+    ``max_file_store_bytes``, ``max_log_records``, ``admin_token``. For tests and graders: it stops
+    with this process. ``ensure_running()`` gives notebooks one that outlives their kernels.
     """
     import uvicorn
 
     app = create_app(EmulatorState(Settings().updated(**settings)))
+    warm_up()
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
                             access_log=False)
     server = uvicorn.Server(config)
@@ -121,65 +130,158 @@ def probe(url: str, timeout: float = 2.0) -> str:
     return "mmcourse" if isinstance(body, dict) and body.get("emulator") == "mmcourse" else "other"
 
 
-_RUNNING: Emulator | None = None
+_RUNNING: Emulator | None = None  # only when a detached emulator could not be started
 _LOCK = threading.Lock()
 
 
 def ensure_running(url: str | None = None, **settings) -> str:
-    """The origin of a running mmcourse emulator, starting one in the background if needed.
+    """The origin of a running mmcourse emulator, starting this user's detached one if needed.
 
-    Reuses the emulator at ``url``, ``$MMCOURSE_EMULATOR_URL`` or http://127.0.0.1:8765 when the
-    health check proves it is one. If the default port is taken by something else, starts on a
-    free port instead, says so on stderr and exports ``MMCOURSE_EMULATOR_URL``.
+    Reuses, in this order, the emulator at ``url`` or ``$MMCOURSE_EMULATOR_URL`` (a class-wide
+    or Binder one), this user's detached emulator (its runtime folder says where), or one at
+    http://127.0.0.1:8765. Otherwise starts a detached emulator (see ``service``) that every
+    kernel and ``mmcourse`` command then shares and that outlives them all: on port 8765, or on
+    a free port when something else holds 8765 (said on stderr, exported as
+    ``MMCOURSE_EMULATOR_URL``).
     """
-    global _RUNNING
-    explicit = url or os.environ.get(ENV_URL)
-    target = (explicit or DEFAULT_URL).rstrip("/")
+    explicit = url.rstrip("/") if url else identity.explicit_emulator_url()
     with _LOCK:
-        if _RUNNING is not None and _RUNNING.running and _RUNNING.base_url == target:
-            return target
-        found = probe(target)
+        if _RUNNING is not None and _RUNNING.running and explicit in (None, _RUNNING.base_url):
+            return _RUNNING.base_url
+        if explicit:
+            return _ensure_at(explicit, "the url argument" if url else ENV_URL, settings)
+        folder = service.runtime_dir()
+        running = service.read_state(folder)
+        if running is not None and probe(running.url) == "mmcourse":
+            return running.url
+        found = probe(DEFAULT_URL)
         if found == "mmcourse":
+            return DEFAULT_URL
+        default = urllib.parse.urlsplit(DEFAULT_URL)
+        with service.start_lock(folder):
+            running = service.read_state(folder)  # another kernel may have started it meanwhile
+            if running is not None and probe(running.url) == "mmcourse":
+                return running.url
+            if found == "absent":
+                started = _start_service(default.hostname, default.port or DEFAULT_PORT, settings, folder)
+                if started:
+                    return started
+                if probe(DEFAULT_URL) == "mmcourse":  # another user's process won the race for the port
+                    return DEFAULT_URL
+            started = _start_service(DEFAULT_HOST, 0, settings, folder) or _start_in_process(settings)
+        print(f"mmcourse: {DEFAULT_URL} is taken by another program; started the offline emulator on "
+              f"{started} instead (exported as {ENV_URL}).", file=sys.stderr)
+        os.environ[ENV_URL] = started
+        return started
+
+
+def _ensure_at(target: str, source: str, settings: dict) -> str:
+    """An emulator at an explicit origin: reuse it, or start one there if it is a local address."""
+    found = probe(target)
+    if found == "mmcourse":
+        return target
+    if found == "other":
+        raise RuntimeError(f"{target} (from {source}) answers, but it is not the mmcourse emulator: "
+                           "point it at a free port or unset it.")
+    parts = urllib.parse.urlsplit(target)
+    if parts.hostname not in LOOPBACK:
+        raise RuntimeError(f"nothing answers at {target} (from {source}) and it is not a local address the "
+                           "emulator could start on: fix or unset it.")
+    folder = service.runtime_dir()
+    with service.start_lock(folder):
+        if probe(target) == "mmcourse":
             return target
-        parsed = urllib.parse.urlsplit(target)
-        loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
-        if found == "other" and explicit:
-            raise RuntimeError(f"{target} (from {'the url argument' if url else ENV_URL}) answers, but "
-                               "it is not the mmcourse emulator: point it at a free port or unset it.")
-        if found == "absent" and explicit and not loopback:
-            raise RuntimeError(f"nothing answers at {target} (from {ENV_URL}) and it is not a local "
-                               "address the emulator could start on: fix or unset it.")
-        if found == "absent" and loopback:
-            try:
-                _RUNNING = start(parsed.hostname, parsed.port or DEFAULT_PORT, **settings)
-                return _RUNNING.base_url
-            except OSError:
-                if probe(target) == "mmcourse":  # another process won the race for the port
-                    return target
-        _RUNNING = start(DEFAULT_HOST, 0, **settings)
-        print(f"mmcourse: {target} is taken by another program; started the offline emulator on "
-              f"{_RUNNING.base_url} instead (exported as {ENV_URL}).", file=sys.stderr)
-        os.environ[ENV_URL] = _RUNNING.base_url
-        return _RUNNING.base_url
+        started = _start_service(parts.hostname, parts.port or DEFAULT_PORT, settings, folder)
+    if started:
+        return started
+    if probe(target) == "mmcourse":
+        return target
+    global _RUNNING
+    _RUNNING = start(parts.hostname, parts.port or DEFAULT_PORT, **settings)
+    return _RUNNING.base_url
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **settings) -> None:
-    """Run the emulator in the foreground until interrupted.
+def _start_service(host: str, port: int, settings: dict, folder: Path) -> str | None:
+    """Start the detached emulator; None when it could not listen there."""
+    Settings().updated(**settings)  # unknown settings fail here, in the caller's process
+    extra = ("--settings", json.dumps(settings)) if settings else ()
+    try:
+        return service.start_detached(host, port, folder=folder, extra_args=extra).url
+    except service.ServiceError:
+        return None
+
+
+def _start_in_process(settings: dict) -> str:
+    """Last resort (no process could be started): an emulator in this process, on a free port."""
+    global _RUNNING
+    _RUNNING = start(DEFAULT_HOST, 0, **settings)
+    print(f"mmcourse: could not start a detached emulator (see {service.runtime_dir() / service.LOG_FILE}); "
+          "started one inside this process, which stops with it.", file=sys.stderr)
+    return _RUNNING.base_url
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, idle_timeout: float | None = None,
+          state_file: str | Path | None = None, **settings) -> None:
+    """Run the emulator in the foreground until interrupted (or ``idle_timeout`` s without a request).
 
     ``MMCOURSE_ADMIN_TOKEN`` in the environment locks the admin endpoints per scope (a class).
+    ``state_file`` receives ``{"pid", "url"}`` once it listens (removed when it stops).
     """
     import uvicorn
 
-    if os.environ.get("MMCOURSE_ADMIN_TOKEN") and "admin_token" not in settings:
-        settings["admin_token"] = os.environ["MMCOURSE_ADMIN_TOKEN"]
+    token = identity.admin_token()
+    if token and "admin_token" not in settings:
+        settings["admin_token"] = token
     app = create_app(EmulatorState(Settings().updated(**settings)))
-    origin = f"http://{host}:{port}"
-    print(f"mmcourse offline emulator {VERSION} on {origin}\n"
+    warm_up()
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+    asyncio.run(_serve(_ForegroundServer(config), app, host, idle_timeout, Path(state_file) if state_file else None))
+
+
+def _ForegroundServer(config):
+    """A uvicorn server whose SIGINT/SIGTERM ``_serve`` handles: uvicorn's own handling re-raises
+    the signal after shutdown, which would end the process before the state file is removed."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            yield
+
+    return Server(config)
+
+
+async def _serve(server, app: EmulatorApp, host: str, idle_timeout: float | None, state_file: Path | None) -> None:
+    def stop_serving(*_) -> None:
+        server.should_exit = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop_serving)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task
+            raise OSError(f"the emulator could not listen on {host}:{server.config.port} (is the port in use?)")
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    origin = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    print(f"mmcourse offline emulator {VERSION} on {origin} (pid {os.getpid()})\n"
           f"  OpenAI base URL:    {origin}/v1\n"
           f"  Anthropic base URL: {origin}\n"
           f"  Gemini base URL:    {origin}  (paths /v1beta/... and /v1/...)\n"
-          f"  admin:              {origin}/_mmcourse/health", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
+          f"  admin:              {origin}/_mmcourse/health", file=sys.stderr, flush=True)
+    if state_file is not None:
+        service.write_state(state_file, origin, VERSION)
+    try:
+        while not task.done():
+            await asyncio.wait([task], timeout=1.0 if not idle_timeout else min(1.0, idle_timeout / 10))
+            if idle_timeout and time.monotonic() - app.last_request > idle_timeout:
+                print(f"mmcourse emulator: no request for {idle_timeout:.0f} s, stopping", file=sys.stderr)
+                server.should_exit = True
+        await task
+    finally:
+        if state_file is not None:
+            service.clear_state(state_file)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,6 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--video-processing-seconds", type=float, default=Settings.video_processing_seconds)
+    parser.add_argument("--idle-timeout", type=float, default=None,
+                        help="stop after this many seconds without a request (default: never)")
+    parser.add_argument("--state-file", default=None, help="write {pid, url} here once listening")
+    parser.add_argument("--settings", default=None, help="more emulator settings as a JSON object")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, video_processing_seconds=args.video_processing_seconds)
+    settings = {"video_processing_seconds": args.video_processing_seconds}
+    if args.settings:
+        settings.update(json.loads(args.settings))
+    serve(args.host, args.port, idle_timeout=args.idle_timeout, state_file=args.state_file, **settings)
     return 0

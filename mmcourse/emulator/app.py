@@ -17,9 +17,10 @@ Every wire module offers the same small protocol (``WIRE`` object): ``name``, ``
 from __future__ import annotations
 
 import asyncio
-import hmac
+import io
 import json
 import re
+import time
 import traceback
 
 from starlette.applications import Starlette
@@ -28,8 +29,17 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from mmcourse.emulator import anthropic_wire, attached, batches, gemini_wire, openai_wire, urls
-from mmcourse.emulator.state import EmulatorState, default_scope, scope_of
+from mmcourse.emulator import (
+    access,
+    anthropic_wire,
+    attached,
+    batches,
+    gemini_wire,
+    limits,
+    openai_wire,
+    urls,
+)
+from mmcourse.emulator.state import EmulatorState, scope_of
 from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
 
 VERSION = "1.0.0"
@@ -41,8 +51,6 @@ LOGGED_HEADERS = ("content-type", "content-length", "user-agent", "anthropic-ver
                   "anthropic-beta", "x-goog-upload-command", "x-goog-upload-protocol",
                   "x-goog-upload-offset", "x-mmcourse-scope", "x-stainless-retry-count")
 SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
-# Stop draining an oversize body after this many times the route's limit (then close).
-DRAIN_FACTOR = 4
 
 _OWNED = [(re.compile(p), w) for w in WIRES for p in w.owns_paths]
 
@@ -76,6 +84,7 @@ class EmulatorApp:
 
     def __init__(self, state: EmulatorState | None = None) -> None:
         self.state = state or EmulatorState()
+        self.last_request = time.monotonic()  # for the detached emulator's idle shutdown
         app = Starlette(routes=[
             Route(urls.DATA_PREFIX + "{path:path}", urls.serve_data, methods=["GET"]),
             Route("/_mmcourse/{action:path}", self.admin, methods=["GET", "POST", "DELETE"]),
@@ -85,6 +94,8 @@ class EmulatorApp:
         self.asgi = _EmulatorHeader(app)
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope.get("path") != "/_mmcourse/health":  # a health check alone keeps nobody's emulator alive
+            self.last_request = time.monotonic()
         await self.asgi(scope, receive, send)
 
     # -- provider requests -----------------------------------------------------------------
@@ -95,22 +106,29 @@ class EmulatorApp:
         wire = detect_provider(path, headers, query)
         route = match_route(wire, request.method, path)
         limit = route[1] if route else openai_wire.BODY_LIMIT
-        body, too_big = await _read_body(request, limit)
         call = Call(provider=wire.name, method=request.method, path=path, query=query,
-                    headers=headers, body=body, origin=_origin(request, headers), state=self.state)
+                    headers=headers, body=b"", origin=_origin(request, headers), state=self.state)
         call.api_key = wire.api_key(call)
-        call.scope = headers.get("x-mmcourse-scope") or scope_of(call.api_key)
+        token = self.state.settings.admin_token
+        try:
+            # Scope, route and key are settled from the headers alone, before any body is read.
+            call.scope = access.api_scope(call.api_key, access.Credentials.of(request.headers), token)
+        except access.AccessError:
+            call.scope = scope_of(call.api_key)  # a doubled admin token: the key's own scope
         call.request_id = wire.new_request_id(call, self.state.next_count(call.scope))
         rate: tuple = (None, 0, 0.0)
         error: ApiError | None = None
+        body = limits.unread(request.headers)
         try:
-            if too_big:
-                raise wire.too_large(call, limit)
             if route is None:
                 raise wire.no_route(call)
             handler, _, auth, call.params = route
             if auth:
                 wire.authenticate(call)
+            body = await limits.read_body(request, limit)
+            if body.too_large:
+                raise wire.too_large(call, limit)
+            call.body = body.data
             fault = self.state.next_fault(call.scope, wire.name)
             if fault is not None:
                 if fault.latency_ms:
@@ -130,6 +148,11 @@ class EmulatorApp:
             traceback.print_exc()
         if error is not None:
             reply = wire.error_reply(error, call)
+        # A body refused unread (or cut): drain a little so the client can read the answer, and
+        # close the connection rather than read the rest.
+        await limits.drain(request, body)
+        if not body.complete:
+            reply.headers = {**reply.headers, "connection": "close"}
         await run_in_threadpool(self._log, call, reply, error)
         return _to_response(reply, {**wire.headers(call, rate), **reply.headers})
 
@@ -163,41 +186,34 @@ class EmulatorApp:
     # -- admin -----------------------------------------------------------------------------
     async def admin(self, request: Request) -> Response:
         action = request.path_params["action"].strip("/")
-        scope = request.query_params.get("scope") or request.headers.get("x-mmcourse-scope") or default_scope()
+        creds = access.Credentials.of(request.headers, request.query_params)
+        body = limits.unread(request.headers)
         try:
-            body = await request.body()
-            data = parse_json(body) if body.strip() else {}
+            # Who may act in which scope is decided before the body is read.
+            scope = access.admin_scope(action, creds, self.state.settings.admin_token)
+            body = await limits.read_body(request, limits.ADMIN_BODY_LIMIT)
+            if body.too_large:
+                raise ValueError(f"an admin request body may hold at most {limits.ADMIN_BODY_LIMIT} bytes")
+            data = parse_json(body.data) if body.data.strip() else {}
             if not isinstance(data, dict):
                 raise ValueError("the admin request body must be a JSON object")
-            refusal = self._admin_refusal(action, scope, request.headers)
-            if refusal:
-                return _json({"error": refusal}, 403)
             result = self._admin(request.method, action, scope, data, dict(request.query_params))
-        except (ValueError, TypeError, KeyError) as exc:
-            return _json({"error": f"{type(exc).__name__}: {exc}"}, 400)
+        except access.AccessError as exc:
+            return await self._admin_answer(request, body, {"error": exc.message}, exc.status)
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            return await self._admin_answer(request, body, {"error": f"{type(exc).__name__}: {exc}"}, 400)
         if result is None:
             return _json({"error": f"no admin endpoint {request.method} /_mmcourse/{action}; "
                                    "see mmcourse/emulator/README.md"}, 404)
         return _json(result)
 
-    def _admin_refusal(self, action: str, scope: str, headers) -> str | None:
-        """Why an admin call may not touch ``scope`` (None when it may).
-
-        With no admin token set (one learner's own emulator, a grading run) everything is open.
-        With one set (a class-wide emulator), a learner reaches only the scope of the key they
-        present in ``x-mmcourse-key``; the teacher's token reaches every scope, ``*`` included.
-        """
-        token = self.state.settings.admin_token
-        if token is None or action == "health":
-            return None
-        if hmac.compare_digest(headers.get("x-mmcourse-admin-token", ""), token):
-            return None
-        key = headers.get("x-mmcourse-key")
-        if key and scope != "*" and scope_of(key) == scope:
-            return None
-        return ("this emulator serves a class: its admin endpoints reach a scope only with that "
-                "scope's own key (x-mmcourse-key) or the teacher's token (x-mmcourse-admin-token, "
-                "from MMCOURSE_ADMIN_TOKEN)")
+    @staticmethod
+    async def _admin_answer(request: Request, body: limits.Body, answer: dict, status: int) -> Response:
+        response = _json(answer, status)
+        await limits.drain(request, body)
+        if not body.complete:
+            response.headers["connection"] = "close"
+        return response
 
     def _admin(self, method: str, action: str, scope: str, data: dict, query: dict) -> dict | None:
         state = self.state
@@ -252,21 +268,6 @@ def _run_handler(handler, call: Call) -> Reply:
         raise ApiError(400, "The request is nested too deeply to process.") from None
 
 
-async def _read_body(request: Request, limit: int) -> tuple[bytes, bool]:
-    """The body, or (b"", True) once it passes ``limit`` (drained a while, then abandoned)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            chunks = []
-            if size > DRAIN_FACTOR * limit:
-                return b"", True
-            continue
-        chunks.append(chunk)
-    return (b"", True) if size > limit else (b"".join(chunks), False)
-
-
 def _origin(request: Request, headers: dict[str, str]) -> str:
     host = headers.get("host") or f"{request.url.hostname}:{request.url.port}"
     return f"{request.url.scheme}://{host}"
@@ -305,6 +306,21 @@ class _EmulatorHeader:
             await send(message)
 
         await self.app(scope, receive, send_with_header)
+
+
+def warm_up() -> None:
+    """Pay the first request's one-time costs before serving: the answer engine's imports,
+    Pillow's format plugins, the course manifest's index and the NumPy paths of recognition."""
+    from PIL import Image
+
+    from mmcourse import registry
+    from mmcourse.emulator.answers import MediaItem, compose_answer
+
+    Image.init()
+    picture = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 40, 40)).save(picture, format="JPEG")
+    compose_answer("Describe this image.", [MediaItem("image/jpeg", picture.getvalue())],
+                   provider="openai", model=registry.default_model("openai"))
 
 
 def create_app(state: EmulatorState | None = None) -> EmulatorApp:

@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from mmcourse.emulator.state import default_scope
+from mmcourse import identity
 
 
 class EmulatorControlError(RuntimeError):
@@ -29,17 +28,16 @@ class EmulatorControl:
     def __init__(self, origin: str, scope: str | None = None, timeout: float = 10.0) -> None:
         # Any provider's base URL works: OpenAI's carries /v1, the admin endpoints sit at the origin.
         self.origin = origin.rstrip("/").removesuffix("/v1")
-        self.scope = scope or default_scope()
+        self.scope = scope or identity.default_scope()
         self.timeout = timeout
 
     def _headers(self) -> dict[str, str]:
         """Credentials for a class-wide emulator: this learner's own offline key (which reaches
         only their scope) and, for a teacher, ``MMCOURSE_ADMIN_TOKEN``."""
-        from mmcourse.config import offline_key
-
-        headers = {"content-type": "application/json", "x-mmcourse-key": offline_key(os.environ)}
-        if os.environ.get("MMCOURSE_ADMIN_TOKEN"):
-            headers["x-mmcourse-admin-token"] = os.environ["MMCOURSE_ADMIN_TOKEN"]
+        headers = {"content-type": "application/json", identity.KEY_HEADER: identity.offline_key()}
+        token = identity.admin_token()
+        if token:
+            headers[identity.ADMIN_TOKEN_HEADER] = token
         return headers
 
     def _call(self, method: str, action: str, body: dict | None = None, **query) -> dict:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mmcourse.emulator.media import Media, describe
+from mmcourse import tokens
+from mmcourse.emulator import livelike  # CI's live-like answers: off unless switched on
+from mmcourse.emulator.answers import MediaItem, compose_answer
+from mmcourse.emulator.media import Media
 
 
 @dataclass
@@ -41,80 +44,43 @@ def compose(
     (OpenAI ``response_format.json_schema``, Anthropic ``output_config.format``, Gemini
     ``responseSchema``/``responseJsonSchema``): the answer is JSON with exactly its keys.
     """
-    try:
-        from mmcourse.emulator.answers import MediaItem, compose_answer
-    except ImportError:  # the answer engine is built separately; keep the emulator usable
-        return _fallback_answer(prompt, media, json_mode=json_mode or json_schema is not None)
     items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
-    return compose_answer(
+    text = compose_answer(
         prompt, items, system=system, provider=provider, model=model,
         json_mode=json_mode or json_schema is not None, json_schema=json_schema,
     )
-
-
-def _fallback_answer(prompt: str, media: list[Media], *, json_mode: bool) -> str:
-    import json
-
-    seen = [describe(m) for m in media]
-    if json_mode:
-        return json.dumps({"emulator": "mmcourse offline", "media": seen, "prompt_words": len(prompt.split())})
-    if not seen:
-        return (
-            "This is the mmcourse offline emulator: no model runs here. "
-            f"I received a text-only prompt of {len(prompt.split())} words."
-        )
-    return (
-        "This is the mmcourse offline emulator: no model runs here. "
-        f"I received {len(seen)} media item(s): " + "; ".join(seen) + "."
-    )
+    return livelike.apply(text, provider=provider, structured=json_mode or json_schema is not None)
 
 
 # -- tokens ---------------------------------------------------------------------------------
 def text_tokens(text: str) -> int:
     """Approximate text tokens (providers' tokenizers are not available offline)."""
-    try:
-        from mmcourse.tokens import estimate_text_tokens
-    except ImportError:  # until mmcourse.tokens lands: ~4 characters per token
-        return max(1, (len(text) + 3) // 4) if text else 0
-    return estimate_text_tokens(text)
+    return tokens.estimate_text_tokens(text)
 
 
 def media_tokens(provider: str, model: str, media: Media) -> tuple[str, int]:
     """(usage modality name, tokens) for one media item, by the provider's published rules."""
     facts = media.measured()
     kind = media.kind
-    try:
-        from mmcourse import tokens
-    except ImportError:
-        tokens = None
     if kind == "image":
         w, h = facts.get("width", 512), facts.get("height", 512)
-        if tokens is None:
-            return "IMAGE", 258 * max(1, -(-w // 768)) * max(1, -(-h // 768))
         return "IMAGE", tokens.estimate_image_tokens(provider, model, w, h, media.detail or "auto")
     if kind == "audio":
-        seconds = float(facts.get("seconds", 0.0))
-        if tokens is None:
-            return "AUDIO", int(round(seconds * 32))
-        return "AUDIO", tokens.estimate_audio_tokens(provider, model, seconds)
+        return "AUDIO", tokens.estimate_audio_tokens(provider, model, float(facts.get("seconds", 0.0)))
     if kind == "video":
-        seconds = float(facts.get("seconds", 0.0))
-        if tokens is None:
-            return "VIDEO", int(round(seconds * 300))
-        return "VIDEO", tokens.estimate_video_tokens(provider, model, seconds)
+        return "VIDEO", tokens.estimate_video_tokens(provider, model, float(facts.get("seconds", 0.0)))
     if kind == "pdf":
         pages, chars = int(facts.get("pages", 1)), int(facts.get("text_chars", 0))
-        if tokens is None:
-            return "DOCUMENT", pages * 258 + chars // 4
         return "DOCUMENT", tokens.estimate_pdf_tokens(provider, model, pages, chars)
     return "TEXT", text_tokens(media.data.decode("utf-8", "replace"))
 
 
 def usage_for(provider: str, model: str, texts: list[str], media: list[Media], answer: str) -> Usage:
-    """Token usage of a request: its text parts, its media, and the answer."""
+    """Token usage of a request: its text parts (one per message) with the provider's framing,
+    its media, and the answer."""
     usage = Usage()
     text = "\n".join(t for t in texts if t)
-    usage.input_by_modality["TEXT"] = text_tokens(text)
+    usage.input_by_modality["TEXT"] = text_tokens(text) + tokens.framing_tokens(provider, len(texts))
     for item in media:
         name, count = media_tokens(provider, model, item)
         usage.input_by_modality[name] = usage.input_by_modality.get(name, 0) + int(count)

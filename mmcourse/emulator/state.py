@@ -8,37 +8,21 @@ in from other threads.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import os
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 
+# The identity of a request (its scope, the course's offline key) has one home: mmcourse.identity.
+from mmcourse.identity import default_scope, offline_key, scope_of
+
+__all__ = ["EmulatorState", "Fault", "RateLimiter", "Settings", "StoreFull", "StoredFile", "Upload",
+           "default_scope", "offline_key", "scope_of"]
+
 # Bounds that keep a long-running emulator's memory flat.
 MAX_FILE_STORE_BYTES = 512 * 1024 * 1024
 MAX_LOG_RECORDS = 1000
-
-
-def scope_of(api_key: str | None) -> str:
-    """The scope of a request that carried ``api_key``: the first 12 hex chars of its sha256.
-
-    Same rule as ``mmcourse.config.scope_of``; this one also takes "no key" (None).
-    """
-    return hashlib.sha256((api_key or "").encode("utf-8", "surrogatepass")).hexdigest()[:12]
-
-
-def offline_key() -> str:
-    """The key the course sends in offline mode (``mmcourse-offline[-<MMCOURSE_SCOPE>]``)."""
-    from mmcourse.config import offline_key as course_offline_key  # the one definition
-
-    return course_offline_key(os.environ)
-
-
-def default_scope() -> str:
-    """The scope the course's own offline requests land in."""
-    return scope_of(offline_key())
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mmcourse.emulator.generate import compose
+
 Mode = Literal["auto", "required", "none", "tool"]
 
 
@@ -172,8 +174,6 @@ def answer_from_results(results: list[ToolResult]) -> str:
 def tool_arguments(prompt: str, media: list, tool: ToolSpec, *, system: str | None,
                    provider: str, model: str) -> dict:
     """The arguments for one call, filled from ground truth in the tool's parameter schema."""
-    from mmcourse.emulator.generate import compose
-
     schema = tool.parameters if isinstance(tool.parameters, dict) else {}
     if schema.get("type") != "object" or not schema.get("properties"):
         return {}
@@ -204,8 +204,6 @@ def answer_after_results(
     back, followed by the answer engine's reply about the media (sent in the request or inside
     a result) when there are some.
     """
-    from mmcourse.emulator.generate import compose
-
     media = [*media, *(m for r in results for m in r.media)]
     # The results' own text stays out of the engine's prompt: a JSON result would read as a
     # JSON skeleton to fill.

@@ -5,6 +5,13 @@ Instructors use ``mmcourse release`` and ``mmcourse grade`` (see cli.py and FORM
 """
 
 from mmcourse.grading.check import check, hint, register
-from mmcourse.grading.testing import expect, last_request, offline_config, requests_log
+from mmcourse.grading.testing import (
+           expect,
+           last_request,
+           offline_config,
+           requests_log,
+           run_in_sandbox,
+)
 
-__all__ = ["check", "expect", "hint", "last_request", "offline_config", "register", "requests_log"]
+__all__ = ["check", "expect", "hint", "last_request", "offline_config", "register", "requests_log",
+           "run_in_sandbox"]

@@ -3,13 +3,26 @@
 The generated check cell of each exercise calls ``register`` (title, points, instructions,
 hints) and then ``check`` with its test functions. Those functions were defined in the learner's
 namespace (IPython's user namespace, or the caller's globals outside IPython), so they always
-see the learner's current code. In a widget front end ``check`` shows a small card; elsewhere,
-or with ``MMCOURSE_PLAIN=1``, it prints plain text.
+see the learner's current code.
+
+Visible tests judge the learner's code the same way live or offline: while they run, every
+provider setting the learner's namespace holds (``conf = mmcourse.setup()``, a ``GEMINI =
+conf["gemini"]``) and the session ``mmcourse.ask`` uses point at the emulator, and are put back
+afterwards. So a check never spends money, never depends on what a live model said, and can
+read the emulator's log of what the learner's code sent.
+
+In a Jupyter kernel ``check`` shows a static Markdown card (the report, and the hints behind
+"show" toggles): no widget, so a saved and reopened notebook shows it as it was. Elsewhere, or
+with ``MMCOURSE_PLAIN=1``, it prints plain text.
 """
 
 from __future__ import annotations
 
+import contextlib
+import html
 import os
+import sys
+from collections.abc import Iterator, MutableMapping
 
 from mmcourse.grading.exercise import decode_spec
 from mmcourse.grading.testing import (
@@ -35,17 +48,102 @@ def register(exercise_id: str, encoded_spec: str) -> None:
     entry["spec"] = decode_spec(encoded_spec)
 
 
+def _offline_settings(value):
+    """The emulator's settings for a live ProviderConfig (None for anything else)."""
+    from mmcourse.config import ProviderConfig
+    from mmcourse.grading.testing import offline_config
+
+    if type(value) is ProviderConfig and not value.offline:
+        return offline_config(value.provider)
+    return None
+
+
+@contextlib.contextmanager
+def offline_providers(namespace: MutableMapping) -> Iterator[None]:
+    """Point every live provider setting in ``namespace`` (and mmcourse's session) at the emulator.
+
+    Swaps top-level ``ProviderConfig`` values and the values of plain dicts that hold them
+    (``conf``), then restores exactly what was there. Offline settings are left alone.
+    """
+    from mmcourse import session
+
+    undo: list = []
+    try:
+        for name, value in list(namespace.items()):
+            offline = _offline_settings(value)
+            if offline is not None:
+                undo.append((namespace, name, value))
+                namespace[name] = offline
+            elif type(value) is dict:
+                for key, inner in list(value.items()):
+                    offline = _offline_settings(inner)
+                    if offline is not None:
+                        undo.append((value, key, inner))
+                        value[key] = offline
+        for key, inner in list(session._configs.items()):
+            offline = _offline_settings(inner)
+            if offline is not None:
+                undo.append((session._configs, key, inner))
+                session._configs[key] = offline
+        yield
+    finally:
+        for mapping, key, value in reversed(undo):
+            mapping[key] = value
+
+
+class _StarterWatch:
+    """Notices a NotImplementedError raised in the learner's code during a test, even when the
+    test catches it (``NotImplementedError`` is a ``RuntimeError``, and tests of error handling
+    catch ``RuntimeError``): the starter still being there means "not attempted", not "failed"."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._library = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))})
+
+    def _global(self, frame, event, arg):
+        if frame.f_code.co_filename.startswith(self._library):
+            return None  # library code is not traced at all: checks stay fast
+        frame.f_trace_lines = False
+        return self._local
+
+    def _local(self, frame, event, arg):
+        if event == "exception" and isinstance(arg[1], NotImplementedError):
+            self.seen = True
+        return self._local
+
+    def __enter__(self):
+        self._previous = sys.gettrace()
+        if self._previous is None:  # a debugger's tracer is left alone (then only the test's own error counts)
+            sys.settrace(self._global)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is None:
+            sys.settrace(None)
+
+
 def run_checks(exercise_id: str, tests) -> list[dict]:
-    """Run test functions against the learner's current code: one {"name", "status", "message"} each."""
+    """Run test functions against the learner's current code: one {"name", "status", "message"} each.
+
+    The tests run with every provider offline (see ``offline_providers``).
+    """
     results = []
-    for fn in tests:
-        try:
-            call_test(fn, VISIBLE_SEED, exercise_id)
-            error = None
-        except Exception as exc:  # KeyboardInterrupt still stops a runaway check
-            error = exc
-        result = outcome(error, test_file=fn.__code__.co_filename, test_source="", show_source=True)
-        results.append({"name": fn.__name__, **result})
+    namespaces = {id(fn.__globals__): fn.__globals__ for fn in tests}
+    with contextlib.ExitStack() as stack:
+        for namespace in namespaces.values():
+            stack.enter_context(offline_providers(namespace))
+        for fn in tests:
+            watch = _StarterWatch()
+            try:
+                with watch:
+                    call_test(fn, VISIBLE_SEED, exercise_id)
+                error = None
+            except Exception as exc:  # KeyboardInterrupt still stops a runaway check
+                error = exc
+            if watch.seen and not isinstance(error, NotImplementedError):
+                error = NotImplementedError("the starter code is still there")
+            result = outcome(error, test_file=fn.__code__.co_filename, test_source="", show_source=True)
+            results.append({"name": fn.__name__, **result})
     return results
 
 
@@ -80,6 +178,8 @@ def format_report(exercise_id: str, spec: dict, results: list[dict]) -> str:
 def check(exercise_id: str, *tests) -> None:
     """Run the visible tests of an exercise and show what passed, what failed and why.
 
+    Each check is a new attempt: ``hint()`` starts again from the first hint.
+
     >>> check("ex-mean")  # after running the exercise's check cell once
     """
     entry = _exercises.setdefault(exercise_id, {"tests": [], "hints_shown": 0})
@@ -91,11 +191,14 @@ def check(exercise_id: str, *tests) -> None:
     if not entry["tests"]:
         print(f'{exercise_id}: no tests yet. Run the check cell of "{exercise_id}" in the notebook first.')
         return
+    entry["hints_shown"] = 0
     spec = entry.get("spec", {})
     results = run_checks(exercise_id, entry["tests"])
     report = format_report(exercise_id, spec, results)
-    if use_widgets():
-        _show_card(exercise_id, spec, results, report)
+    if use_rich_output():
+        from IPython.display import display
+
+        display({"text/markdown": card_markdown(exercise_id, spec, results), "text/plain": report}, raw=True)
     else:
         print(report)
 
@@ -117,63 +220,36 @@ def next_hint(exercise_id: str) -> str:
 
 
 def hint(exercise_id: str) -> None:
-    """Print the next hint for an exercise, one per call."""
-    print(next_hint(exercise_id))
+    """Show the next hint for an exercise, one per call (rendered as Markdown in Jupyter)."""
+    text = next_hint(exercise_id)
+    if use_rich_output():
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+    else:
+        print(text)
 
 
-def use_widgets() -> bool:
-    """Widgets only in a Jupyter kernel with ipywidgets installed and MMCOURSE_PLAIN unset."""
+def use_rich_output() -> bool:
+    """Markdown output only in a Jupyter kernel with MMCOURSE_PLAIN unset."""
     if os.environ.get("MMCOURSE_PLAIN", "") not in ("", "0"):
         return False
-    try:
-        import ipywidgets  # noqa: F401
-        from IPython import get_ipython
-    except ImportError:
-        return False
+    from IPython import get_ipython  # installed with jupyterlab
+
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def build_card(exercise_id: str, spec: dict, results: list[dict]):
-    """The ipywidgets card: header, instructions, results, Check and Hint buttons."""
-    import ipywidgets as widgets
-    from IPython.display import Markdown
+def card_markdown(exercise_id: str, spec: dict, results: list[dict]) -> str:
+    """The card check() shows in Jupyter: the report, then each hint behind its own toggle.
 
-    points = spec.get("points")
-    difficulty = spec.get("difficulty")
-    facts = " · ".join(x for x in (f"{points:g} points" if points else "", difficulty or "") if x)
-    header = widgets.HTML(f"<b>{_escape(spec.get('title', exercise_id))}</b> <code>{exercise_id}</code> {facts}")
-    instructions = widgets.Output()
-    instructions.append_display_data(Markdown(spec.get("instructions", "")))
-    report = widgets.Output()
-    hints = widgets.Output()
-    check_button = widgets.Button(description="Check", icon="check", button_style="primary")
-    hint_button = widgets.Button(description="Hint", icon="lightbulb-o", disabled=not spec.get("hints"))
-
-    def show(results):
-        report.outputs = ()  # not clear_output(): that needs a live front end
-        report.append_stdout(format_report(exercise_id, spec, results) + "\n")
-
-    def on_check(_):
-        show(run_checks(exercise_id, _exercises[exercise_id]["tests"]))
-
-    def on_hint(_):
-        hints.append_stdout(next_hint(exercise_id) + "\n")
-
-    check_button.on_click(on_check)
-    hint_button.on_click(on_hint)
-    show(results)
-    return widgets.VBox([header, instructions, report, widgets.HBox([check_button, hint_button]), hints])
-
-
-def _show_card(exercise_id: str, spec: dict, results: list[dict], report: str) -> None:
-    from IPython.display import display
-
-    card = build_card(exercise_id, spec, results)
-    bundle = card._repr_mimebundle_()
-    bundle["text/plain"] = report  # front ends without widget support show the plain report
-    display(bundle, raw=True)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    Static Markdown (with HTML ``<details>``), so a saved notebook shows it as it was, in any
+    front end. The exercise statement is not repeated: it is the cell above.
+    """
+    report = format_report(exercise_id, spec, results)
+    lines = [f"<pre>{html.escape(report)}</pre>"]
+    hints = spec.get("hints") or []
+    if hints and not all(r["status"] == PASSED for r in results):
+        for number, text in enumerate(hints, 1):
+            lines += ["", f"<details><summary>Hint {number} of {len(hints)}</summary>", "", text, "", "</details>"]
+    return "\n".join(lines)

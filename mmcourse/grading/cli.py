@@ -37,32 +37,40 @@ def release_main(argv: list[str] | None = None) -> int:
 
 def grade_main(argv: list[str] | None = None) -> int:
     """mmcourse grade SUBMISSION... --out DIR [--solutions DIR] [--jobs N] [--timeout S] ..."""
+    from mmcourse.grading.batch import SandboxUnavailable
     from mmcourse.grading.runner import Settings, grade_all
 
     parser = argparse.ArgumentParser(
         prog="mmcourse grade",
-        description="Grade submitted notebooks, each in its own sandboxed kernel, in parallel.",
+        description="Grade submitted notebooks, each in its own OS sandbox, verdicts decided outside it.",
     )
     parser.add_argument("submissions", nargs="+", help="notebook files or folders of them")
     parser.add_argument("--out", required=True, help="folder for gradebook.csv and one JSON per submission")
-    parser.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
+    parser.add_argument("--solutions", default="solutions",
+                        help="folder of solution notebooks, .ipynb preferred (default: solutions)")
     parser.add_argument("--jobs", type=int, default=0, help="submissions graded at once (default: one per core)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per cell and per test (default: 60)")
-    parser.add_argument("--memory-mb", type=int, default=2048, help="memory cap per kernel in MB (default: 2048)")
+    parser.add_argument("--memory-mb", type=int, default=2048, help="memory cap per process in MB (default: 2048)")
+    parser.add_argument("--disk-mb", type=int, default=256, help="the sandbox's home and /tmp in MB (default: 256)")
+    parser.add_argument("--processes", type=int, default=64, help="processes per sandbox (default: 64)")
     parser.add_argument("--gradescope", action="store_true", help="also write Gradescope results.json")
     parser.add_argument("--seed", default="", help="seed for hidden tests' random inputs (default: fresh)")
-    parser.add_argument("--emulator", default=None, help="use this emulator origin instead of starting one")
+    parser.add_argument("--emulator", default=None, help="emulator origin for the reference solutions")
     parser.add_argument("--force", action="store_true", help="regrade submissions whose report is up to date")
+    parser.add_argument("--unsandboxed", action="store_true",
+                        help="grade WITHOUT the namespace sandbox (only for code you trust; every report says so)")
     args = parser.parse_args(argv)
-    settings = Settings(timeout=args.timeout, memory_mb=args.memory_mb, seed=args.seed,
-                        emulator_url=args.emulator)
+    settings = Settings(timeout=args.timeout, memory_mb=args.memory_mb, disk_mb=args.disk_mb,
+                        processes=args.processes, seed=args.seed, emulator_url=args.emulator,
+                        unsandboxed=args.unsandboxed)
     try:
         reports = grade_all(args.submissions, args.solutions, args.out, jobs=args.jobs, settings=settings,
                             gradescope=args.gradescope, force=args.force)
-    except (ExerciseFormatError, FileNotFoundError) as exc:
+    except (ExerciseFormatError, FileNotFoundError, SandboxUnavailable) as exc:
         print(f"mmcourse grade: {exc}", file=sys.stderr)
         return 2
     total = sum(r["score"] for r in reports)
+    modes = {r.get("sandbox") for r in reports if r.get("sandbox")}
     print(f"graded {len(reports)} submissions into {args.out}/gradebook.csv (mean score "
-          f"{total / len(reports):.2f})")
+          f"{total / len(reports):.2f}); sandbox: {', '.join(sorted(modes)) or 'none needed'}")
     return 0

@@ -112,8 +112,12 @@ def read_notebook(path: str | Path):
     """Read a solution notebook: a jupytext percent script (.py) or an .ipynb file."""
     path = Path(path)
     if path.suffix == ".py":
-        import jupytext  # imported here: only authors' machines need it
-
+        try:
+            import jupytext  # imported here: only authors' machines need it
+        except ModuleNotFoundError:
+            raise ExerciseFormatError(
+                f"{path} is a percent script, which needs jupytext (pip install jupytext); "
+                f"or keep its executed {path.with_suffix('.ipynb').name} next to it") from None
         return jupytext.read(path, fmt="py:percent")
     import nbformat  # imported here: the learner's check() must stay quick to import
 
@@ -131,6 +135,18 @@ def solution_sources(directory: str | Path) -> dict[str, Path]:
             continue
         found[path.stem] = path  # .py files come last, so they replace a paired .ipynb
     return dict(sorted(found.items()))
+
+
+def grading_sources(directory: str | Path) -> dict[str, Path]:
+    """Map notebook stem -> the file the grader reads: the committed ``.ipynb`` when there is one
+    (plain JSON, so grading needs only the runtime install), else the percent script (which
+    needs jupytext, an authoring dependency)."""
+    found = solution_sources(directory)
+    for stem, path in found.items():
+        paired = path.with_suffix(".ipynb")
+        if path.suffix == ".py" and paired.is_file():
+            found[stem] = paired
+    return found
 
 
 def _is_percent_script(path: Path) -> bool:

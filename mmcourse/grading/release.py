@@ -37,6 +37,8 @@ from mmcourse.grading.exercise import (
 
 FORMAT_VERSION = 1
 KEPT_CELL_METADATA = ("mmcourse", "tags", "jupyter", "slideshow")
+PREDICT_TAG = "predict"  # the code cells that answer a "Predict" question: they reach students unrun
+CHECK_OUTPUT_TAG = "nbval-check-output"
 LOCKED_ROLES = (INSTRUCTIONS, CHECK)
 DEFAULT_KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
@@ -112,6 +114,29 @@ def clear_outputs(cells: Cells, ctx: Context) -> Cells:
     return out
 
 
+def is_predict_question(cell) -> bool:
+    """A markdown cell that asks the learner to predict what the next cell shows."""
+    return cell["cell_type"] == "markdown" and "**Predict" in normalize_source(cell["source"])
+
+
+def tag_predictions(cells: Cells, ctx: Context) -> Cells:
+    """Tag the code cells that answer a Predict question (up to the next markdown cell).
+
+    Their outputs are the answer, so students get them unrun (``mmcourse notebooks build``
+    leaves them empty), and nbval does not compare them in the student notebooks.
+    """
+    out, answering = [], False
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            answering = is_predict_question(cell)
+        elif answering and cell_role(cell)[1] is None:
+            cell = copy.deepcopy(cell)
+            tags = [t for t in cell.metadata.get("tags", []) if t != CHECK_OUTPUT_TAG]
+            cell.metadata["tags"] = [*tags, PREDICT_TAG]
+        out.append(cell)
+    return out
+
+
 def lock_cells(cells: Cells, ctx: Context) -> Cells:
     """Make instructions and check cells read-only and record their checksum for the grader."""
     out = []
@@ -144,6 +169,7 @@ PIPELINE: tuple[Transform, ...] = (
     build_check_cells,
     strip_metadata,
     clear_outputs,
+    tag_predictions,
     lock_cells,
     assign_ids,
 )
@@ -202,8 +228,9 @@ def check_cell_source(exercise: Exercise) -> str:
         f'# hint("{exercise.id}") shows the next hint. Made by `mmcourse release`; '
         "the grader runs its own copy of these tests, plus hidden ones.\n"
         "from mmcourse.grading import check, expect, hint, last_request, offline_config, register\n\n"
-        f'register("{exercise.id}", "{encode_spec(exercise)}")\n\n'
         f"{exercise.visible.source}\n\n\n"
+        "# The exercise's title, points and hints for check() and hint(), encoded (no spoilers at a glance):\n"
+        f'register("{exercise.id}", "{encode_spec(exercise)}")\n'
         f'check("{exercise.id}", {names})'
     )
 
@@ -231,6 +258,28 @@ def release_notebook(solution, stem: str, previous=None) -> nbformat.NotebookNod
         # Executing fills language_info in; keep it, so releasing again changes nothing.
         if previous.metadata.get("language_info", {}).get("name") == "python":
             nb.metadata["language_info"] = copy.deepcopy(previous.metadata["language_info"])
+    return nb
+
+
+def answered_notebook(solution, stem: str) -> nbformat.NotebookNode:
+    """The student notebook with the model answers written into the exercise cells.
+
+    The released pipeline minus the starters: every check cell calls ``check()`` on the
+    solution's code. CI runs these to prove each lesson's cells and checks work end to end.
+    """
+    exercises = parse_exercises(solution, where=stem)
+    ctx = Context(stem, {exercise.id: exercise for exercise in exercises})
+    cells = [copy.deepcopy(cell) for cell in solution.cells]
+    for transform in PIPELINE:
+        if transform is not replace_solutions:
+            cells = transform(cells, ctx)
+    nb = nbformat.v4.new_notebook()
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.cells = cells
+    nb.metadata = nbformat.NotebookNode({
+        "kernelspec": copy.deepcopy(solution.metadata.get("kernelspec", DEFAULT_KERNELSPEC)),
+        "language_info": {"name": "python"},
+    })
     return nb
 
 

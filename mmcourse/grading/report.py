@@ -8,13 +8,42 @@ gradebook.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 GRADEBOOK = "gradebook.csv"
+CACHE_INDEX = ".mmcourse-cache.json"  # submission id -> sha256 of the report the grader wrote
+MASK = "<redacted>"
+# Shapes of provider keys and bearer tokens: OpenAI (sk-..., sk-proj-...), Anthropic
+# (sk-ant-...), Google (AIza...), and any long token after "Bearer ".
+KEY_SHAPES = re.compile(
+    r"sk-[A-Za-z0-9_\-]{16,}|AIza[0-9A-Za-z_\-]{30,}|(?<=Bearer )[A-Za-z0-9._~+/=\-]{16,}")
+
+
+def mask_secrets(value, secrets: list[str] | tuple[str, ...] = ()):
+    """``value`` (a report, or any part of one) with key-shaped strings and known secrets masked."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return KEY_SHAPES.sub(MASK, value)
+    if isinstance(value, list):
+        return [mask_secrets(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_secrets(v, secrets) for k, v in value.items()}
+    return value
+
+
+def read_cache_index(out: Path) -> dict:
+    try:
+        index = json.loads((Path(out) / CACHE_INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return index if isinstance(index, dict) else {}
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -80,16 +109,17 @@ def gradescope_results(report: dict) -> dict:
             "output": "\n".join(lines),
             "visibility": "visible",
         })
+    sandbox = f"sandbox: {report['sandbox']}" if report.get("sandbox") else ""
     return {
         "score": report["score"],
-        "output": "\n".join(report.get("notes", [])),
+        "output": "\n".join([*report.get("notes", []), sandbox]).strip(),
         "visibility": "visible",
         "tests": tests,
     }
 
 
 def write_reports(out: str | Path, reports: list[dict], *, gradescope: bool = False,
-                  gradebook: bool = True) -> None:
+                  gradebook: bool = True, secrets: list[str] | tuple[str, ...] = ()) -> None:
     """Write each submission's JSON (and Gradescope file), then the gradebook for these reports.
 
     Gradescope runs one submission at a time and reads ``results.json`` from the results folder,
@@ -97,11 +127,16 @@ def write_reports(out: str | Path, reports: list[dict], *, gradescope: bool = Fa
     ``OUT/gradescope/<id>/results.json``.
     """
     out = Path(out)
+    reports = [mask_secrets(r, secrets) for r in reports]
+    index = read_cache_index(out)
     for report in reports:
-        write_atomic(out / f"{report['submission']}.json", submission_json(report))
+        text = submission_json(report)
+        write_atomic(out / f"{report['submission']}.json", text)
+        index[report["submission"]] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if gradescope:
             text = json.dumps(gradescope_results(report), indent=2, ensure_ascii=False) + "\n"
             write_atomic(out / "gradescope" / report["submission"] / "results.json", text)
+    write_atomic(out / CACHE_INDEX, json.dumps(index, indent=1, sort_keys=True) + "\n")
     if gradebook:
         write_atomic(out / GRADEBOOK, gradebook_csv(reports))
         if gradescope and len(reports) == 1:

@@ -146,3 +146,31 @@ def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
     if "error" in data:
         raise parse_error(int(data["error"].get("code", 500)), {}, data)
     return parse_response(data).text or None
+
+
+# -- the File API's resumable upload (the I/O is mmcourse.files.upload_gemini) ----------------
+UPLOAD_CHUNK = 8 * 1024 * 1024  # bytes per chunk, as the official SDK sends
+
+
+def upload_start_request(base_url: str, api_key: str, size: int, mime: str, display_name: str) -> HttpRequest:
+    """Step 1 of a resumable upload: announce the file; the answer carries ``x-goog-upload-url``."""
+    headers = {
+        "x-goog-api-key": api_key,
+        "X-Goog-Upload-Protocol": "resumable",
+        "X-Goog-Upload-Command": "start",
+        "X-Goog-Upload-Header-Content-Length": str(size),
+        "X-Goog-Upload-Header-Content-Type": mime,
+        "Content-Type": "application/json",
+    }
+    url = f"{base_url.rstrip('/')}/upload/{API_VERSION}/files"
+    return HttpRequest("POST", url, headers, {"file": {"display_name": display_name}}, NAME)
+
+
+def upload_chunk_headers(api_key: str, offset: int, length: int, last: bool) -> dict[str, str]:
+    """Headers for one chunk: where it starts, and whether it is the last (``upload, finalize``)."""
+    return {
+        "x-goog-api-key": api_key,
+        "Content-Length": str(length),
+        "X-Goog-Upload-Offset": str(offset),
+        "X-Goog-Upload-Command": "upload, finalize" if last else "upload",
+    }

@@ -131,10 +131,16 @@ def parse_error(status: int, headers: dict[str, str], body: Any) -> APIError:
 def stream_delta(event: str | None, data: dict[str, Any]) -> str | None:
     """The text in one ``chat.completion.chunk`` (None for role, finish and usage chunks).
 
-    Responses API events are told apart by their name (``event: response.output_text.delta``).
+    A failure after the stream started arrives as a ``data:`` line holding ``{"error": ...}``
+    with HTTP status 200 already sent: raise it as the APIError it is. Responses API events are
+    told apart by their name (``event: response.output_text.delta``).
     """
+    if event == "error" or data.get("type") == "error":  # the Responses API's in-stream error
+        raise parse_error(200, {}, {"error": data})
     if event is not None and event.startswith("response."):
         return responses_stream_delta(event, data)
+    if "error" in data:
+        raise parse_error(200, {}, data)
     choices = data.get("choices") or []
     if not choices:
         return None

@@ -37,10 +37,10 @@ def escape(text: Any) -> str:
 
 
 def use_widgets() -> bool:
-    """Widgets only in a Jupyter kernel with ipywidgets and MMCOURSE_PLAIN unset (the card's rule)."""
-    from mmcourse.grading.check import use_widgets as card_rule
+    """Widgets only in a Jupyter kernel with MMCOURSE_PLAIN unset (check()'s rule for rich output)."""
+    from mmcourse.grading.check import use_rich_output
 
-    return card_rule()
+    return use_rich_output()
 
 
 class Displayable:

@@ -137,6 +137,11 @@ def summarize_error(error: APIError) -> Summary:
                    f"HTTP {error.status} {error.error_type}: {error.message}")
 
 
+def count(n: int, noun: str) -> str:
+    """'1 item', '2 items', '0 keys'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def tree_html(value: Any, highlight: JsonPath | None = None, path: JsonPath = (),
               key: str | int | None = None, marker: str = MARKERS["answer"]) -> str:
     """Nested ``<details>``: the root and the branches leading to ``highlight`` start open."""
@@ -144,7 +149,7 @@ def tree_html(value: Any, highlight: JsonPath | None = None, path: JsonPath = ()
     if isinstance(value, (dict, list)) and value:
         on_path = highlight is not None and highlight[: len(path)] == path
         opened = " open" if (not path or on_path) else ""
-        kind = f"{{…}} {len(value)} keys" if isinstance(value, dict) else f"[…] {len(value)} items"
+        kind = f"{{…}} {count(len(value), 'key')}" if isinstance(value, dict) else f"[…] {count(len(value), 'item')}"
         items = value.items() if isinstance(value, dict) else enumerate(value)
         children = "".join(tree_html(v, highlight, (*path, k), k, marker) for k, v in items)
         return f"<details{opened}><summary>{label}<span class='mm-note'>{kind}</span></summary>{children}</details>"

@@ -1,16 +1,20 @@
 """Benchmark: grading a class of generated submissions with mmcourse, and with nbgrader side by side.
 
-    python tests/bench/bench_grading.py [--students 30] [--jobs N]
+    python tests/bench/bench_grading.py [--students 30]
 
-Prints seconds per submission and submissions per minute for ``mmcourse grade`` and for
-``nbgrader autograde`` on an equivalent assignment (same two exercises, same answers, visible
-and hidden tests in nbgrader's own format), and the ratio. nbgrader is not a dependency: when
-it is not installed the benchmark says so and still prints our figures.
+Runs ``mmcourse grade`` (one worker, then two) and ``nbgrader autograde`` (one process, one
+kernel per submission) as command lines on an equivalent assignment (same two exercises, same
+answers, visible and hidden tests in nbgrader's own format), checks that BOTH graders gave every
+submission the score it deserves (a run whose scores are wrong is void, not fast), and prints
+seconds per submission, submissions per minute and the like-for-like one-worker ratio.
+nbgrader is not a dependency: when it is not installed the benchmark says so and still prints
+our figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -39,18 +43,43 @@ def answers_for(kind: str) -> tuple[str | None, str | None]:
     }[kind]
 
 
-def bench_mmcourse(students: int, jobs: int, work: Path) -> float:
-    from mmcourse.grading.runner import Settings, grade_all
+# The score each kind deserves out of 5: mmcourse scores each test, nbgrader each test cell (all
+# of a cell's visible and hidden assertions together), so hard-coded answers differ.
+MMCOURSE_SCORES = {"correct": 5.0, "half": 2.0, "starter": 0.0, "hard-coded": 3.33}
+NBGRADER_SCORES = {"correct": 5.0, "half": 2.0, "starter": 0.0, "hard-coded": 0.0}
 
-    folder = work / "mmcourse" / "submitted"
+
+def write_class(folder: Path, students: int) -> None:
     folder.mkdir(parents=True)
     for n in range(students):
         mean, words = answers_for(KINDS[n % len(KINDS)])
         (folder / f"student{n:03d}.ipynb").write_text(nbformat.writes(submissions.with_answers(mean, words)))
+
+
+def bench_mmcourse(students: int, jobs: int, work: Path) -> float:
+    """Seconds for ``mmcourse grade`` on the class, from the command line, scores checked."""
+    root = work / f"mmcourse-j{jobs}"
+    write_class(root / "submitted", students)
+    command = [sys.executable, "-m", "mmcourse", "grade", str(root / "submitted"), "--out", str(root / "out"),
+               "--solutions", str(FIXTURES / "solutions"), "--jobs", str(jobs), "--timeout", "30"]
     started = time.perf_counter()
-    grade_all([folder], FIXTURES / "solutions", work / "mmcourse" / "out", jobs=jobs,
-              settings=Settings(timeout=30), log=lambda message: None)
-    return time.perf_counter() - started
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    with open(root / "out" / "gradebook.csv", newline="") as handle:
+        scores = {row["submission"]: float(row["score"]) for row in csv.DictReader(handle)}
+    check_scores("mmcourse", scores, MMCOURSE_SCORES, students)
+    return seconds
+
+
+def check_scores(grader: str, scores: dict[str, float], deserved: dict[str, float], students: int) -> None:
+    wrong = {}
+    for n in range(students):
+        got, want = scores.get(f"student{n:03d}"), deserved[KINDS[n % len(KINDS)]]
+        if got is None or abs(got - want) > 0.01:
+            wrong[f"student{n:03d}"] = (got, want)
+    if wrong:
+        raise RuntimeError(f"{grader} gave wrong scores (got, deserved): {dict(list(wrong.items())[:6])}; "
+                           "the comparison is void")
 
 
 # --- the same assignment in nbgrader's format --------------------------------------------------
@@ -84,8 +113,15 @@ def nbgrader_source() -> nbformat.NotebookNode:
     return nb
 
 
+def nbgrader_command() -> str | None:
+    """The nbgrader script of this interpreter's environment (or on PATH), None when absent."""
+    beside = Path(sys.executable).with_name("nbgrader")
+    return str(beside) if beside.is_file() else shutil.which("nbgrader")
+
+
 def bench_nbgrader(students: int, work: Path) -> float | None:
-    if shutil.which("nbgrader") is None:
+    nbgrader = nbgrader_command()
+    if nbgrader is None:
         return None
     root = work / "nbgrader"
     (root / "source" / "ps1").mkdir(parents=True)
@@ -94,7 +130,7 @@ def bench_nbgrader(students: int, work: Path) -> float | None:
         "c.CourseDirectory.course_id = 'bench'\nc.ExecutePreprocessor.timeout = 30\n")
     nbformat.write(nbgrader_source(), root / "source" / "ps1" / "fixture.ipynb")
     run = {"cwd": root, "check": True, "capture_output": True, "text": True}
-    subprocess.run(["nbgrader", "generate_assignment", "ps1", "--force"], **run)
+    subprocess.run([nbgrader, "generate_assignment", "ps1", "--force"], **run)
     released = nbformat.read(root / "release" / "ps1" / "fixture.ipynb", as_version=4)
     for n in range(students):
         mean, words = answers_for(KINDS[n % len(KINDS)])
@@ -109,11 +145,15 @@ def bench_nbgrader(students: int, work: Path) -> float | None:
         nbformat.write(nb, target / "fixture.ipynb")
         (target / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC")
     started = time.perf_counter()
-    subprocess.run(["nbgrader", "autograde", "ps1", "--create", "--force"], **run)
+    subprocess.run([nbgrader, "autograde", "ps1", "--create", "--force"], **run)
     seconds = time.perf_counter() - started
     graded = len(list((root / "autograded").glob("*/ps1/fixture.ipynb")))
     if graded != students:
         raise RuntimeError(f"nbgrader autograded {graded} of {students} submissions: the comparison is void")
+    subprocess.run([nbgrader, "export", "--to", str(root / "grades.csv")], **run)
+    with open(root / "grades.csv", newline="") as handle:
+        scores = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(handle)}
+    check_scores("nbgrader", scores, NBGRADER_SCORES, students)
     return seconds
 
 
@@ -125,21 +165,22 @@ def report(name: str, seconds: float, students: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         work = Path(tmp)
-        ours = bench_mmcourse(args.students, args.jobs, work)
-        print(f"{args.students} generated submissions, 2 exercises, {os.cpu_count()} cores")
-        report(f"mmcourse grade (j={args.jobs})", ours, args.students)
+        one = bench_mmcourse(args.students, 1, work)
+        two = bench_mmcourse(args.students, 2, work)
+        print(f"{args.students} generated submissions, 2 exercises, {os.cpu_count()} cores; every score checked")
+        report("mmcourse grade (j=1)", one, args.students)
+        report("mmcourse grade (j=2)", two, args.students)
         theirs = bench_nbgrader(args.students, work)
         if theirs is None:
             print("nbgrader autograde      not installed (pip install nbgrader to compare); "
                   "our figures above stand alone")
             return 0
         report("nbgrader autograde", theirs, args.students)
-        print(f"ratio: mmcourse is {theirs / ours:.2f}x nbgrader's throughput "
-              f"(nbgrader seconds / mmcourse seconds)")
+        print(f"like for like, one worker each: mmcourse grades {theirs / one:.2f}x as many submissions "
+              f"per minute as nbgrader (two workers: {theirs / two:.2f}x)")
     return 0
 
 
