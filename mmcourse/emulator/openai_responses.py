@@ -166,6 +166,7 @@ class ResponsesApi:
             ("GET", one, self.retrieve, body_limit),
             ("DELETE", one, self.delete, body_limit),
             ("GET", one + r"/input_items", self.input_items, body_limit),
+            ("POST", one + r"/cancel", self.cancel, body_limit),
         ]
 
     # -- create ----------------------------------------------------------------------------
@@ -476,9 +477,20 @@ class ResponsesApi:
         return stored
 
     def retrieve(self, call: Call) -> Reply:
+        """The stored response; ``?stream=true`` replays its events (after ``starting_after``)."""
         stored = self._stored(call)
         call.model = stored.body["model"]
+        if call.query.get("stream", "").lower() == "true":
+            after = call.query.get("starting_after")
+            skip = int(after) + 1 if after and after.isdigit() else 0
+            events = stream_events(stored.body, call.query.get("include_obfuscation", "true") != "false")
+            return Reply(stream=(e for i, e in enumerate(events) if i >= skip), media_type="text/event-stream")
         return Reply(stored.body)
+
+    def cancel(self, call: Call) -> Reply:
+        self._stored(call)
+        # Only background responses can be cancelled (spec); the emulator makes none. Wording UNCONFIRMED.
+        raise _error(400, "Only responses created with background=true can be cancelled.", "response_id")
 
     def delete(self, call: Call) -> Reply:
         stored = self._stored(call)
