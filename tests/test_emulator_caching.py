@@ -208,6 +208,14 @@ def test_gemini_second_identical_long_request_reports_an_implicit_hit(gem):
     assert 2048 <= cached <= second.usage_metadata.prompt_token_count
 
 
+def test_gemini_stream_chunks_report_the_implicit_hit(gem):
+    config = genai_types.GenerateContentConfig(system_instruction=MANUAL)
+    gem.models.generate_content(model=GEMINI_MODEL, contents="Where does class 11 go?", config=config)
+    chunks = list(gem.models.generate_content_stream(model=GEMINI_MODEL, contents="Where does class 11 go?",
+                                                     config=config))
+    assert all(c.usage_metadata.cached_content_token_count >= 2048 for c in chunks)
+
+
 def test_gemini_explicit_cache_create_use_list_delete(gem):
     cache = gem.caches.create(model=GEMINI_MODEL, config=genai_types.CreateCachedContentConfig(
         contents=[genai_types.Content(role="user", parts=[genai_types.Part(text=MANUAL)])],

@@ -376,3 +376,25 @@ def test_reset_forgets_the_scope_stored_responses(oai, control):
     control.reset()
     with pytest.raises(openai.NotFoundError):
         oai.responses.retrieve(created.id)
+
+
+def test_background_mode_is_refused_rather_than_ignored(origin, api_key):
+    r = post(origin, api_key, {"model": MODEL, "input": "Hi", "background": True})
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "background" and r.json()["error"]["code"] == "unsupported_parameter"
+
+
+def test_stored_response_stream_replays_after_a_sequence_number(origin, api_key, oai):
+    created = oai.responses.create(model=MODEL, input="Say hello.")
+    r = requests.get(f"{origin}/v1/responses/{created.id}", params={"stream": "true", "starting_after": "3"},
+                     headers={"Authorization": f"Bearer {api_key}"}, timeout=30)
+    datas = [json.loads(block.split("data: ", 1)[1]) for block in r.text.strip().split("\n\n")]
+    assert datas[0]["sequence_number"] == 4
+    assert datas[-1]["type"] == "response.completed" and datas[-1]["response"]["id"] == created.id
+
+
+def test_cancel_of_a_foreground_response_is_refused(oai):
+    created = oai.responses.create(model=MODEL, input="Say hello.")
+    with pytest.raises(openai.BadRequestError, match="background=true"):
+        oai.responses.cancel(created.id)
+

@@ -148,30 +148,31 @@ class OpenAIBatches:
 
     def _files(self, call: Call, job: Job, expired: bool = False) -> tuple[str | None, str | None]:
         """The output and error files (made once; an output file only when some item succeeded)."""
-        if "files" in job.meta:
+        with job.lock:
+            if "files" in job.meta:
+                return job.meta["files"]
+            if expired:
+                lines_ok, lines_err = [], [{"id": "batch_req_" + stable_token(job.id, key, length=32, alphabet=HEX),
+                                            "custom_id": key, "response": None, "error": OPENAI_EXPIRED}
+                                           for key, _ in job.items]
+            else:
+                results = batches.run_items(job, self.wire, lambda body: ("POST", body["__url"]))
+                lines = [{"id": "batch_req_" + stable_token(job.id, r.key, length=32, alphabet=HEX), "custom_id": r.key,
+                          "response": {"status_code": r.status, "request_id": r.request_id, "body": r.body},
+                          "error": None} for r in results]
+                # Requests the endpoint refused go to the error file (which file: UNCONFIRMED).
+                lines_ok = [x for x, r in zip(lines, results, strict=True) if r.ok]
+                lines_err = [x for x, r in zip(lines, results, strict=True) if not r.ok]
+            ids = []
+            for kind, lines in (("output", lines_ok), ("error", lines_err)):
+                if not lines:
+                    ids.append(None)
+                    continue
+                fid = "file-" + stable_token(job.id, kind, length=22)
+                _store(call, "openai", fid, f"batch_{job.id}_{kind}.jsonl", _jsonl(lines), "batch_output")
+                ids.append(fid)
+            job.meta["files"] = (ids[0], ids[1])
             return job.meta["files"]
-        if expired:
-            lines_ok, lines_err = [], [{"id": "batch_req_" + stable_token(job.id, key, length=32, alphabet=HEX),
-                                        "custom_id": key, "response": None, "error": OPENAI_EXPIRED}
-                                       for key, _ in job.items]
-        else:
-            results = batches.run_items(job, self.wire, lambda body: ("POST", body["__url"]))
-            lines = [{"id": "batch_req_" + stable_token(job.id, r.key, length=32, alphabet=HEX), "custom_id": r.key,
-                      "response": {"status_code": r.status, "request_id": r.request_id, "body": r.body},
-                      "error": None} for r in results]
-            # Requests the endpoint refused go to the error file (which file: UNCONFIRMED).
-            lines_ok = [x for x, r in zip(lines, results, strict=True) if r.ok]
-            lines_err = [x for x, r in zip(lines, results, strict=True) if not r.ok]
-        ids = []
-        for kind, lines in (("output", lines_ok), ("error", lines_err)):
-            if not lines:
-                ids.append(None)
-                continue
-            fid = "file-" + stable_token(job.id, kind, length=22)
-            _store(call, "openai", fid, f"batch_{job.id}_{kind}.jsonl", _jsonl(lines), "batch_output")
-            ids.append(fid)
-        job.meta["files"] = (ids[0], ids[1])
-        return job.meta["files"]
 
     def _job(self, call: Call) -> Job:
         from mmcourse.emulator.openai_wire import _error
@@ -358,24 +359,25 @@ class AnthropicBatches:
 
     def _lines(self, job: Job) -> list[dict]:
         """One result line per request (computed once, when the batch ends)."""
-        if "lines" in job.meta:
-            return job.meta["lines"]
-        if _cancelled_in_time(job):
-            lines = [{"custom_id": k, "result": {"type": "canceled"}} for k, _ in job.items]
-        elif job.outcome == "expired":
-            lines = [{"custom_id": k, "result": {"type": "expired"}} for k, _ in job.items]
-        elif job.outcome == "failed":
-            lines = [{"custom_id": k, "result": {"type": "errored", "error": ANTHROPIC_FAILED}} for k, _ in job.items]
-        else:
-            lines = []
-            for r in batches.run_items(job, self.wire, lambda body: ("POST", "/v1/messages")):
-                if r.ok:
-                    message = {**r.body, "usage": {**r.body["usage"], "service_tier": "batch"}}
-                    lines.append({"custom_id": r.key, "result": {"type": "succeeded", "message": message}})
-                else:
-                    lines.append({"custom_id": r.key, "result": {"type": "errored", "error": r.body}})
-        job.meta["lines"] = lines
-        return lines
+        with job.lock:
+            if "lines" in job.meta:
+                return job.meta["lines"]
+            if _cancelled_in_time(job):
+                lines = [{"custom_id": k, "result": {"type": "canceled"}} for k, _ in job.items]
+            elif job.outcome == "expired":
+                lines = [{"custom_id": k, "result": {"type": "expired"}} for k, _ in job.items]
+            elif job.outcome == "failed":
+                lines = [{"custom_id": k, "result": {"type": "errored", "error": ANTHROPIC_FAILED}} for k, _ in job.items]
+            else:
+                lines = []
+                for r in batches.run_items(job, self.wire, lambda body: ("POST", "/v1/messages")):
+                    if r.ok:
+                        message = {**r.body, "usage": {**r.body["usage"], "service_tier": "batch"}}
+                        lines.append({"custom_id": r.key, "result": {"type": "succeeded", "message": message}})
+                    else:
+                        lines.append({"custom_id": r.key, "result": {"type": "errored", "error": r.body}})
+            job.meta["lines"] = lines
+            return lines
 
     def _job(self, call: Call) -> Job:
         from mmcourse.emulator.anthropic_wire import _error
@@ -548,25 +550,26 @@ class GeminiBatches:
 
     def _output(self, call: Call, job: Job) -> dict:
         """Inline responses, or a JSONL results file (made once)."""
-        if "output" in job.meta:
-            return job.meta["output"]
-        version, model = job.meta["version"], job.meta["model"]
-        results = batches.run_items(job, self.wire, lambda body: ("POST", f"/{version}/models/{model}:generateContent"))
-        if job.meta["as_file"]:
-            lines = [{"key": r.key, **({"response": r.body} if r.ok else {"error": r.body.get("error")})}
-                     for r in results]
-            file_id = "batch-" + stable_token(job.id, "results", length=20, alphabet="abcdefghijklmnopqrstuvwxyz0123456789")
-            _store(call, "gemini", file_id, f"{job.id}-results.jsonl", _jsonl(lines), None)
-            output = {"responsesFile": f"files/{file_id}"}
-        else:
-            inline = []
-            for r in results:
-                entry: dict = {"metadata": json.loads(r.key)} if r.key.startswith("{") else {}
-                entry.update({"response": r.body} if r.ok else {"error": r.body.get("error")})
-                inline.append(entry)
-            output = {"inlinedResponses": {"inlinedResponses": inline}}
-        job.meta["output"] = output
-        return output
+        with job.lock:
+            if "output" in job.meta:
+                return job.meta["output"]
+            version, model = job.meta["version"], job.meta["model"]
+            results = batches.run_items(job, self.wire, lambda body: ("POST", f"/{version}/models/{model}:generateContent"))
+            if job.meta["as_file"]:
+                lines = [{"key": r.key, **({"response": r.body} if r.ok else {"error": r.body.get("error")})}
+                         for r in results]
+                file_id = "batch-" + stable_token(job.id, "results", length=20, alphabet="abcdefghijklmnopqrstuvwxyz0123456789")
+                _store(call, "gemini", file_id, f"{job.id}-results.jsonl", _jsonl(lines), None)
+                output = {"responsesFile": f"files/{file_id}"}
+            else:
+                inline = []
+                for r in results:
+                    entry: dict = {"metadata": json.loads(r.key)} if r.key.startswith("{") else {}
+                    entry.update({"response": r.body} if r.ok else {"error": r.body.get("error")})
+                    inline.append(entry)
+                output = {"inlinedResponses": {"inlinedResponses": inline}}
+            job.meta["output"] = output
+            return output
 
     def _job(self, call: Call) -> Job:
         job = batches.book(call.state).get("gemini", call.params["batch_id"])

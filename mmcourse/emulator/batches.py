@@ -66,7 +66,8 @@ class Job:
     outcome: str | None = None  # an injected "failed" / "expired"
     cancelled_at: float | None = None
     results: list[ItemResult] | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Re-entrant: the result files are made under it, around run_items, which takes it too.
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def stage(self, now: float | None = None) -> int:
         """Clock ticks since the job was created (a big number once the clock is 0)."""

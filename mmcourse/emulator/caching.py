@@ -368,3 +368,13 @@ def gemini_usage(call, model: str, request: dict, media: list[Media], usage_meta
     cached = explicit_tokens or gemini_implicit_tokens(call, model, request, media, usage_meta["promptTokenCount"])
     if cached:
         usage_meta["cachedContentTokenCount"] = min(cached, usage_meta["promptTokenCount"])
+
+
+def gemini_stream_usage(chunks: list[dict], usage_meta: dict) -> list[dict]:
+    """Stream chunks carrying the request's ``cachedContentTokenCount`` in every usageMetadata."""
+    cached = usage_meta.get("cachedContentTokenCount")
+    if cached:
+        for chunk in chunks:
+            chunk.setdefault("usageMetadata", {})["cachedContentTokenCount"] = cached
+    return chunks
+

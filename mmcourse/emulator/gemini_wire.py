@@ -388,7 +388,8 @@ class GeminiWire:
         usage_meta = usage_metadata(usage.input_tokens, usage.output_tokens * candidates, thoughts, _details(usage))
         caching.gemini_usage(call, model.id, request, found["media"], usage_meta, cached_tokens)
         if method == "streamGenerateContent":
-            chunks = _stream_bodies(answer, finish, usage, thoughts, model.id, response_id)
+            chunks = caching.gemini_stream_usage(_stream_bodies(answer, finish, usage, thoughts, model.id,
+                                                                response_id), usage_meta)
             if call.query.get("alt") == "sse":
                 return Reply(stream=(sse(c) for c in chunks), media_type="text/event-stream")
             return Reply(stream=_json_array(chunks), media_type="application/json")

@@ -66,6 +66,13 @@ COUNT_PARAMS = frozenset(
     "model input previous_response_id tools text reasoning truncation instructions personality "
     "conversation tool_choice parallel_tool_calls".split()
 )
+# Known to the real API but not emulated: refused with a clear 400 rather than silently ignored.
+NOT_EMULATED = {
+    "background": "background responses (queued, then polled)",
+    "conversation": "server-side conversations (use previous_response_id)",
+    "prompt": "reusable prompt templates from the dashboard",
+    "context_management": "server-side context compaction",
+}
 ROLES = ("user", "assistant", "system", "developer")
 INPUT_PARTS = ("input_text", "input_image", "input_file")
 ASSISTANT_PARTS = ("output_text", "refusal", "input_text")
@@ -159,6 +166,7 @@ class ResponsesApi:
             ("GET", one, self.retrieve, body_limit),
             ("DELETE", one, self.delete, body_limit),
             ("GET", one + r"/input_items", self.input_items, body_limit),
+            ("POST", one + r"/cancel", self.cancel, body_limit),
         ]
 
     # -- create ----------------------------------------------------------------------------
@@ -258,6 +266,10 @@ class ResponsesApi:
             raise _invalid_type("model", "a string", body["model"])
         call.model = body["model"]
         model = self.wire._model(call.model)
+        for name, what in NOT_EMULATED.items():
+            if body.get(name) not in (None, False):
+                raise _error(400, f"The mmcourse offline emulator does not emulate '{name}' ({what}): "
+                             "leave it out offline.", name, "unsupported_parameter")
         if "input" not in body and not body.get("previous_response_id"):
             raise _missing("input")
         return model
@@ -465,9 +477,20 @@ class ResponsesApi:
         return stored
 
     def retrieve(self, call: Call) -> Reply:
+        """The stored response; ``?stream=true`` replays its events (after ``starting_after``)."""
         stored = self._stored(call)
         call.model = stored.body["model"]
+        if call.query.get("stream", "").lower() == "true":
+            after = call.query.get("starting_after")
+            skip = int(after) + 1 if after and after.isdigit() else 0
+            events = stream_events(stored.body, call.query.get("include_obfuscation", "true") != "false")
+            return Reply(stream=(e for i, e in enumerate(events) if i >= skip), media_type="text/event-stream")
         return Reply(stored.body)
+
+    def cancel(self, call: Call) -> Reply:
+        self._stored(call)
+        # Only background responses can be cancelled (spec); the emulator makes none. Wording UNCONFIRMED.
+        raise _error(400, "Only responses created with background=true can be cancelled.", "response_id")
 
     def delete(self, call: Call) -> Reply:
         stored = self._stored(call)
