@@ -390,3 +390,10 @@ def test_gemini_modes_are_case_insensitive(origin, api_key, mode):
     resp = generate(origin, api_key, {"contents": GEM_RECEIPT, "tools": GEM_TOOLS,
                                       "toolConfig": calling(mode, ["record_expense"])})
     assert "functionCall" in resp.json()["candidates"][0]["content"]["parts"][0]
+
+
+def test_a_string_argument_the_truth_lacks_comes_from_the_prompt():
+    [call] = choose_tool_calls("What's the weather in Paris?", [], [ToolSpec("get_weather", "Weather for a city",
+                                                                             WEATHER_SCHEMA)],
+                               ToolChoice("required"), system=None, provider="anthropic", model="claude-sonnet-4-5")
+    assert call.arguments == {"city": "Paris"}
