@@ -44,8 +44,6 @@ EXCEPTIONS = {
                              "rate_limit_exceeded, which the emulator sends",
     "openai_multi_image_jpeg_toolreturn": "an https image URL: the emulator never fetches URLs (offline)",
     "anthropic_multi_image_toolreturn": "an https image URL inside tool_result: never fetched (offline)",
-    "anthropic_stream_thinking": "extended thinking blocks are not emulated (no model runs, so no thoughts)",
-    "gemini_stream_thinking": "includeThoughts: thought parts are not emulated (no model runs, so no thoughts)",
     "openai_stream_3": "the `moderation` results chunk is not emulated (no moderation model runs)",
     "anthropic_400_media_type_mismatch": "2025 wording; the 2026 API says 'The image was specified using "
                                          "the image/png media type, but…', which the emulator sends",

@@ -286,7 +286,8 @@ def test_anthropic_result_without_its_tool_use_is_400(origin, api_key):
 
 def test_anthropic_forced_tool_with_thinking_is_400(origin, api_key):
     msg = ant_error(messages(origin, api_key, messages=[{"role": "user", "content": "hi"}], tools=[ANT_TOOL],
-                             tool_choice={"type": "any"}, thinking={"type": "enabled", "budget_tokens": 1024}))
+                             max_tokens=2048, tool_choice={"type": "any"},
+                             thinking={"type": "enabled", "budget_tokens": 1024}))
     assert msg == "Thinking may not be enabled when tool_choice forces tool use."
 
 

@@ -14,6 +14,10 @@ from mmcourse import tokens
 from mmcourse.emulator.answers import MediaItem, compose_answer
 from mmcourse.emulator.media import Media
 
+# What a thinking block or thought part says: no model runs, so there is no reasoning to show.
+NO_THOUGHTS = ("Offline emulator: no model runs here, so there is no reasoning to show; the answer "
+               "comes from the course data and what can be measured in the media.")
+
 
 @dataclass
 class Usage:
