@@ -398,3 +398,11 @@ def test_a_string_argument_the_truth_lacks_comes_from_the_prompt():
                                                                              WEATHER_SCHEMA)],
                                ToolChoice("required"), system=None, provider="anthropic", model="claude-sonnet-4-5")
     assert call.arguments == {"city": "Paris"}
+
+
+def test_anthropic_tool_definitions_cost_input_tokens_with_the_tool_use_system_prompt(origin, api_key):
+    plain = messages(origin, api_key, messages=[{"role": "user", "content": "Hello"}]).json()["usage"]
+    with_tools = messages(origin, api_key, messages=[{"role": "user", "content": "Hello"}],
+                          tools=[ANT_TOOL]).json()["usage"]
+    # 346 tokens of tool-use system prompt (tool_choice auto) plus the definition's own text.
+    assert with_tools["input_tokens"] - plain["input_tokens"] > 346

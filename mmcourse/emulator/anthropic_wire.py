@@ -14,6 +14,7 @@ import re
 import time
 from typing import Any
 
+from mmcourse import tokens
 from mmcourse.emulator import anthropic_tools
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import NO_THOUGHTS, compose, truncate_to_tokens, usage_for
@@ -464,6 +465,7 @@ class AnthropicWire:
         call.media = found["media"]
         model = found["model"]
         tooling = anthropic_tools.read(body)
+        found["tool_tokens"] = tokens.tool_tokens(NAME, body.get("tools") or [], tooling.choice.mode)
         system = found["system"] or None
         calls = choose_tool_calls(found["prompt"], found["media"], tooling.tools, tooling.choice,
                                   system=system, provider=NAME, model=model.id,
@@ -489,7 +491,7 @@ class AnthropicWire:
             stop_reason, stop_sequence = "max_tokens", None
         content = [*_thinking_blocks(body, mid), {"type": "text", "text": answer}]
         usage = usage_for(NAME, model.id, found["texts"], found["media"],
-                          " ".join(b.get("thinking") or b.get("text") or "" for b in content))
+                          " ".join(b.get("thinking") or b.get("text") or "" for b in content), found["tool_tokens"])
         message = self._message(call, mid, model, content, stop_reason, stop_sequence, usage)
         if body.get("stream"):
             return Reply(stream=_stream_events(message), media_type="text/event-stream")
@@ -499,7 +501,8 @@ class AnthropicWire:
         """An answer that calls tools: ``tool_use`` blocks and ``stop_reason: "tool_use"``."""
         thinking = _thinking_blocks(body, mid)
         usage = usage_for(NAME, found["model"].id, found["texts"], found["media"],
-                          " ".join([*(b["thinking"] for b in thinking), anthropic_tools.output_text(calls)]))
+                          " ".join([*(b["thinking"] for b in thinking), anthropic_tools.output_text(calls)]),
+                          found["tool_tokens"])
         message = self._message(call, mid, found["model"], [*thinking, *anthropic_tools.blocks(calls, mid)],
                                 "tool_use", None, usage)
         if body.get("stream"):
@@ -522,7 +525,9 @@ class AnthropicWire:
         body = self._json_body(call)
         found = self._validate(call, body, need_max_tokens=False)
         call.media = found["media"]
-        usage = usage_for(NAME, found["model"].id, found["texts"], found["media"], "")
+        tooling = anthropic_tools.read(body)  # count_tokens checks and counts the tools too
+        usage = usage_for(NAME, found["model"].id, found["texts"], found["media"], "",
+                          tokens.tool_tokens(NAME, body.get("tools") or [], tooling.choice.mode))
         return Reply({"input_tokens": usage.input_tokens})
 
     # -- models ----------------------------------------------------------------------------

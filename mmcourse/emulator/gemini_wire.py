@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from mmcourse import tokens
 from mmcourse.emulator import gemini_tools
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.gemini_usage import details as _details
@@ -345,10 +346,12 @@ class GeminiWire:
         found = self._gather(call, request, model)
         call.media = found["media"]
         if method == "countTokens":
-            usage = usage_for(NAME, model.id, found["texts"], found["media"], "")
+            usage = usage_for(NAME, model.id, found["texts"], found["media"], "",
+                              tokens.tool_tokens(NAME, request.get("tools") or []))
             return Reply({"totalTokens": usage.input_tokens, "promptTokensDetails": _details(usage)})
         config = request.get("generation_config") or {}
         tooling = gemini_tools.read(request)
+        found["tools"] = request.get("tools") or []
         system = found["system"] or None
         json_args = {"json_mode": found["json_mode"], "json_schema": found["json_schema"]}
         offered = gemini_tools.allowed(tooling, request.get("tool_config"))
@@ -374,7 +377,8 @@ class GeminiWire:
         answer, cut = truncate_to_tokens(answer, int(max_out) if max_out else None)
         if cut:
             finish = "MAX_TOKENS"
-        usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
+        usage = usage_for(NAME, model.id, found["texts"], found["media"], answer,
+                          tokens.tool_tokens(NAME, request.get("tools") or []))
         candidates = int(config.get("candidate_count") or 1)
         thoughts = thought_tokens(model.id, config, usage.output_tokens)
         usage_meta = usage_metadata(usage.input_tokens, usage.output_tokens * candidates, thoughts, _details(usage))
@@ -394,7 +398,8 @@ class GeminiWire:
     def _function_calls(self, call: Call, model, config: dict, found: dict, calls: list,
                         response_id: str) -> Reply:
         """An answer of ``functionCall`` parts: ``finishReason`` stays STOP (real 2026 responses)."""
-        usage = usage_for(NAME, model.id, found["texts"], found["media"], gemini_tools.output_text(calls))
+        usage = usage_for(NAME, model.id, found["texts"], found["media"], gemini_tools.output_text(calls),
+                          tokens.tool_tokens(NAME, found["tools"]))
         thoughts = thought_tokens(model.id, config, usage.output_tokens)
         candidate = {"content": {"parts": gemini_tools.parts(calls, response_id, signed=thoughts > 0),
                                  "role": "model"},

@@ -13,6 +13,7 @@ import json
 import time
 from typing import Any
 
+from mmcourse import tokens
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator import openai_tools
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
@@ -317,7 +318,8 @@ class OpenAIWire:
             answer = compose(gathered["prompt"], gathered["media"], system=system, provider=NAME,
                              model=model.id, **json_args)
         answer, cut = truncate_to_tokens(answer, None if calls else options["max_tokens"])
-        usage = usage_for(NAME, model.id, gathered["texts"], gathered["media"], answer)
+        usage = usage_for(NAME, model.id, gathered["texts"], gathered["media"], answer,
+                          tokens.tool_tokens(NAME, body.get("tools") or [], tooling.choice.mode))
         wire_model = served_models.response_model(call.model)
         count = call.state.next_count(call.scope)
         cid = "chatcmpl-" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=29)
