@@ -427,3 +427,30 @@ def test_exceptions_name_real_recordings():
         pytest.skip("../shared/recordings/ is not present (CI has it)")
     names = {r["name"] for _, r in CASES}
     assert set(EXCEPTIONS) <= names
+
+
+# ---------------------------------------------------------------- the comparison itself
+
+
+def test_key_tree_lists_paths_with_their_types_and_merges_list_items():
+    tree = key_tree({"a": [{"b": 1}, {"b": 2.5, "c": None}], "d": "x"})
+    assert tree == {"a": {"array"}, "a[]": {"object"}, "a[].b": {"number"}, "a[].c": {"null"}, "d": {"string"}}
+
+
+def test_tree_differences_go_both_ways_and_skip_keys_the_real_api_varies():
+    recorded = {"id": "x", "usageMetadata": {"serviceTier": "standard", "promptTokenCount": 3}}
+    replayed = {"id": "y", "extra": 1, "usageMetadata": {"promptTokenCount": 9}}
+    assert tree_differences("gemini", recorded, replayed) == ["body: extra extra (number)"]
+    assert tree_differences("gemini", {"id": "x", "gone": True}, {"id": "y"}) == ["body: missing gone (boolean)"]
+
+
+def test_event_sequence_collapses_runs_of_deltas():
+    events = [{"data": {"type": "message_start"}},
+              *[{"data": {"type": "content_block_delta", "delta": {"type": "text_delta"}}}] * 3,
+              {"data": {"type": "message_stop"}}]
+    assert event_sequence(events) == ["message_start", "content_block_delta:text_delta", "message_stop"]
+
+
+def test_error_strings_normalise_redacted_keys_and_request_ids():
+    body = {"error": {"message": "Incorrect API key provided: sk-4sJHr****w8ZP (req_abc123).", "code": "x"}}
+    assert error_strings(body) == {"code": "x", "message": "Incorrect API key provided: <redacted-key> (<request-id>)."}
