@@ -681,6 +681,11 @@ def _options(body: dict, model) -> dict:
             inner = schema.get("schema")
             if inner is not None and not isinstance(inner, dict):
                 raise _invalid_type("response_format.json_schema.schema", "an object", inner)
+            if schema.get("strict") is True and isinstance(inner, dict):
+                problem = openai_tools.strict_problem(inner, ())
+                if problem:  # real 400s quoted by client libraries (2025-2026)
+                    raise _error(400, f"Invalid schema for response_format '{schema['name']}': {problem}",
+                                 "response_format", "invalid_json_schema")
             json_schema = inner
         json_mode = None if fmt["type"] == "text" else fmt["type"]
     modalities = body.get("modalities")
