@@ -19,6 +19,7 @@ Text counts are an approximation (4 characters per token), not a tokenizer.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from fractions import Fraction
@@ -96,6 +97,27 @@ def framing_tokens(provider: str, messages: int) -> int:
     """
     per_message, per_request = MESSAGE_FRAMING.get(provider, (0, 0))
     return per_request + per_message * messages if messages > 0 else 0
+
+
+# Anthropic adds a tool-use system prompt whenever tools are sent (tool-use docs, pricing
+# table: 346 tokens with tool_choice auto or none, 313 with any or tool, Claude 4 family,
+# 2025-2026; UNCONFIRMED for later models). The definitions themselves count as text too.
+TOOL_SYSTEM_PROMPT: dict[str, dict[str, int]] = {
+    "anthropic": {"auto": 346, "none": 346, "required": 313, "tool": 313},
+}
+
+
+def tool_tokens(provider: str, definitions: list, choice: str = "auto") -> int:
+    """Input tokens the tool definitions of a request cost (an estimate): their JSON as text,
+    plus Anthropic's tool-use system prompt. ``choice`` is auto, none, required or tool.
+
+    >>> tool_tokens("gemini", []), tool_tokens("anthropic", [{"name": "f"}], "required")
+    (0, 317)
+    """
+    if not definitions:
+        return 0
+    text = json.dumps(definitions, separators=(",", ":"))
+    return estimate_text_tokens(text) + TOOL_SYSTEM_PROMPT.get(provider, {}).get(choice, 0)
 
 
 def _chars_to_tokens(chars: int) -> int:

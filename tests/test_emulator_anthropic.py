@@ -256,3 +256,25 @@ def test_unsupported_effort_level_is_400(origin, api_key):
 def test_response_names_the_dated_snapshot(origin, api_key):
     body = post(origin, api_key, message({"type": "text", "text": "Hello"}, model="claude-sonnet-4-5")).json()
     assert body["model"] == "claude-sonnet-4-5-20250929"
+
+
+def test_enabled_thinking_gives_an_honest_thinking_block_first(origin, api_key):
+    body = post(origin, api_key, message({"type": "text", "text": "Hello"}, max_tokens=2048,
+                                         thinking={"type": "enabled", "budget_tokens": 1024})).json()
+    thinking, text = body["content"]
+    assert thinking["type"] == "thinking" and thinking["signature"]
+    assert thinking["thinking"].startswith("Offline emulator: no model runs here") and text["type"] == "text"
+
+
+def test_streamed_thinking_ends_with_a_signature_delta(origin, api_key):
+    body = message({"type": "text", "text": "Hello"}, max_tokens=2048, stream=True,
+                   thinking={"type": "enabled", "budget_tokens": 1024})
+    deltas = [e["delta"]["type"] for e in _events(post(origin, api_key, body))
+              if e["type"] == "content_block_delta" and e["index"] == 0]
+    assert set(deltas[:-1]) == {"thinking_delta"} and deltas[-1] == "signature_delta"
+
+
+def test_thinking_budget_below_1024_is_400(origin, api_key):
+    body = message({"type": "text", "text": "Hello"}, thinking={"type": "enabled", "budget_tokens": 100})
+    assert error_of(post(origin, api_key, body), 400)["message"] == (
+        "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")

@@ -313,3 +313,10 @@ def test_thinking_budget_zero_reports_no_thoughts(origin, api_key):
 def test_unknown_model_on_count_tokens_names_that_method(origin, api_key):
     err = error_of(generate(origin, api_key, ask(TEXT), model="gemini-nope", method="countTokens"), 404, "NOT_FOUND")
     assert "or is not supported for countTokens. Call ListModels" in err["message"]
+
+
+def test_include_thoughts_gives_an_honest_thought_part_first(origin, api_key):
+    body = ask({"text": "Hello"}, generationConfig={"thinkingConfig": {"includeThoughts": True}})
+    parts = generate(origin, api_key, body, model="gemini-2.5-flash").json()["candidates"][0]["content"]["parts"]
+    assert parts[0]["thought"] is True and parts[0]["text"].startswith("Offline emulator: no model runs here")
+    assert "thought" not in parts[1] and parts[1]["thoughtSignature"]

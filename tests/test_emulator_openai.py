@@ -274,3 +274,14 @@ def test_a_bare_hi_costs_its_framing_too(origin, api_key):
     # Real: "hello" alone is 8 prompt tokens on gpt-4o-mini (1 of text, 7 of framing).
     resp = chat(origin, api_key, {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
     assert resp.json()["usage"]["prompt_tokens"] == 8
+
+
+def test_strict_json_schema_must_close_every_object(origin, api_key):
+    fmt = {"type": "json_schema", "json_schema": {"name": "Expense", "strict": True, "schema": {
+        "type": "object", "properties": {"store": {"type": "string"}}, "required": ["store"]}}}
+    resp = chat(origin, api_key, {"model": MODEL, "messages": [{"role": "user", "content": "hi"}],
+                                  "response_format": fmt})
+    err = error_of(resp)
+    assert resp.status_code == 400 and err["code"] == "invalid_json_schema"
+    assert err["message"] == ("Invalid schema for response_format 'Expense': In context=(), 'additionalProperties' "
+                              "is required to be supplied and to be false.")

@@ -44,8 +44,6 @@ EXCEPTIONS = {
                              "rate_limit_exceeded, which the emulator sends",
     "openai_multi_image_jpeg_toolreturn": "an https image URL: the emulator never fetches URLs (offline)",
     "anthropic_multi_image_toolreturn": "an https image URL inside tool_result: never fetched (offline)",
-    "anthropic_stream_thinking": "extended thinking blocks are not emulated (no model runs, so no thoughts)",
-    "gemini_stream_thinking": "includeThoughts: thought parts are not emulated (no model runs, so no thoughts)",
     "openai_stream_3": "the `moderation` results chunk is not emulated (no moderation model runs)",
     "anthropic_400_media_type_mismatch": "2025 wording; the 2026 API says 'The image was specified using "
                                          "the image/png media type, but…', which the emulator sends",
@@ -395,12 +393,16 @@ def http(emulator):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def parity_figure():
+def parity_figure(request):
+    """Print the parity figure (passed of total) after the module's tests, uncaptured."""
     yield
     if RESULTS:
         passed = sum(RESULTS.values())
-        print(f"\nemulator parity: {passed} of {len(RESULTS)} recordings pass "
-              f"({len(EXCEPTIONS)} listed as exceptions)")
+        line = (f"emulator parity: {passed} of {len(RESULTS)} recordings pass "
+                f"({len(EXCEPTIONS)} listed as exceptions)")
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print("\n" + line)
 
 
 @pytest.mark.skipif(not CASES, reason="../shared/recordings/ is not present (CI has it)")
@@ -416,8 +418,39 @@ def test_recording_replays_with_the_recorded_shape(http, provider, record):
     assert not problems, "\n".join(problems)
 
 
+def test_exceptions_table_stays_short():
+    assert len(EXCEPTIONS) <= 10, "each exception needs a reason the emulator cannot model; fix the rest"
+
+
 def test_exceptions_name_real_recordings():
     if not CASES:
         pytest.skip("../shared/recordings/ is not present (CI has it)")
     names = {r["name"] for _, r in CASES}
     assert set(EXCEPTIONS) <= names
+
+
+# ---------------------------------------------------------------- the comparison itself
+
+
+def test_key_tree_lists_paths_with_their_types_and_merges_list_items():
+    tree = key_tree({"a": [{"b": 1}, {"b": 2.5, "c": None}], "d": "x"})
+    assert tree == {"a": {"array"}, "a[]": {"object"}, "a[].b": {"number"}, "a[].c": {"null"}, "d": {"string"}}
+
+
+def test_tree_differences_go_both_ways_and_skip_keys_the_real_api_varies():
+    recorded = {"id": "x", "usageMetadata": {"serviceTier": "standard", "promptTokenCount": 3}}
+    replayed = {"id": "y", "extra": 1, "usageMetadata": {"promptTokenCount": 9}}
+    assert tree_differences("gemini", recorded, replayed) == ["body: extra extra (number)"]
+    assert tree_differences("gemini", {"id": "x", "gone": True}, {"id": "y"}) == ["body: missing gone (boolean)"]
+
+
+def test_event_sequence_collapses_runs_of_deltas():
+    events = [{"data": {"type": "message_start"}},
+              *[{"data": {"type": "content_block_delta", "delta": {"type": "text_delta"}}}] * 3,
+              {"data": {"type": "message_stop"}}]
+    assert event_sequence(events) == ["message_start", "content_block_delta:text_delta", "message_stop"]
+
+
+def test_error_strings_normalise_redacted_keys_and_request_ids():
+    body = {"error": {"message": "Incorrect API key provided: sk-4sJHr****w8ZP (req_abc123).", "code": "x"}}
+    assert error_strings(body) == {"code": "x", "message": "Incorrect API key provided: <redacted-key> (<request-id>)."}

@@ -284,7 +284,8 @@ def test_anthropic_result_without_its_tool_use_is_400(origin, api_key):
 
 def test_anthropic_forced_tool_with_thinking_is_400(origin, api_key):
     msg = ant_error(messages(origin, api_key, messages=[{"role": "user", "content": "hi"}], tools=[ANT_TOOL],
-                             tool_choice={"type": "any"}, thinking={"type": "enabled", "budget_tokens": 1024}))
+                             max_tokens=2048, tool_choice={"type": "any"},
+                             thinking={"type": "enabled", "budget_tokens": 1024}))
     assert msg == "Thinking may not be enabled when tool_choice forces tool use."
 
 
@@ -391,3 +392,18 @@ def test_gemini_modes_are_case_insensitive(origin, api_key, mode):
     resp = generate(origin, api_key, {"contents": GEM_RECEIPT, "tools": GEM_TOOLS,
                                       "toolConfig": calling(mode, ["record_expense"])})
     assert "functionCall" in resp.json()["candidates"][0]["content"]["parts"][0]
+
+
+def test_a_string_argument_the_truth_lacks_comes_from_the_prompt():
+    [call] = choose_tool_calls("What's the weather in Paris?", [], [ToolSpec("get_weather", "Weather for a city",
+                                                                             WEATHER_SCHEMA)],
+                               ToolChoice("required"), system=None, provider="anthropic", model="claude-sonnet-4-5")
+    assert call.arguments == {"city": "Paris"}
+
+
+def test_anthropic_tool_definitions_cost_input_tokens_with_the_tool_use_system_prompt(origin, api_key):
+    plain = messages(origin, api_key, messages=[{"role": "user", "content": "Hello"}]).json()["usage"]
+    with_tools = messages(origin, api_key, messages=[{"role": "user", "content": "Hello"}],
+                          tools=[ANT_TOOL]).json()["usage"]
+    # 346 tokens of tool-use system prompt (tool_choice auto) plus the definition's own text.
+    assert with_tools["input_tokens"] - plain["input_tokens"] > 346

@@ -8,14 +8,16 @@ Input should be ...``) as observed in public issues; wording marked UNCONFIRMED 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import time
 from typing import Any
 
+from mmcourse import tokens
 from mmcourse.emulator import anthropic_tools, caching, urls
 from mmcourse.emulator import models as served_models
-from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
+from mmcourse.emulator.generate import NO_THOUGHTS, compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import StoredFile, StoreFull
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
@@ -260,6 +262,7 @@ class AnthropicWire:
             raise _invalid(f"max_tokens: {body['max_tokens']} > {model.max_output_tokens}, which is the "
                            f"maximum allowed number of output tokens for {model.id}")
         _check_output_config(body.get("output_config"), model.id)
+        _check_thinking(body.get("thinking"), body.get("max_tokens") if need_max_tokens else None)
         system = self._system(body.get("system"))
         messages = body["messages"]
         if not isinstance(messages, list):
@@ -468,6 +471,7 @@ class AnthropicWire:
         call.media = found["media"]
         model = found["model"]
         tooling = anthropic_tools.read(body)
+        found["tool_tokens"] = tokens.tool_tokens(NAME, body.get("tools") or [], tooling.choice.mode)
         system = found["system"] or None
         calls = choose_tool_calls(found["prompt"], found["media"], tooling.tools, tooling.choice,
                                   system=system, provider=NAME, model=model.id,
@@ -491,9 +495,10 @@ class AnthropicWire:
         answer, cut = truncate_to_tokens(answer, body["max_tokens"])
         if cut:
             stop_reason, stop_sequence = "max_tokens", None
-        usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
-        message = self._message(call, mid, model, [{"type": "text", "text": answer}], stop_reason,
-                                stop_sequence, usage)
+        content = [*_thinking_blocks(body, mid), {"type": "text", "text": answer}]
+        usage = usage_for(NAME, model.id, found["texts"], found["media"],
+                          " ".join(b.get("thinking") or b.get("text") or "" for b in content), found["tool_tokens"])
+        message = self._message(call, mid, model, content, stop_reason, stop_sequence, usage)
         caching.anthropic_usage(call, body, model.id, found["media"], message["usage"])
         if body.get("stream"):
             return Reply(stream=_stream_events(message), media_type="text/event-stream")
@@ -501,10 +506,12 @@ class AnthropicWire:
 
     def _tool_use(self, call: Call, body: dict, found: dict, calls: list, mid: str) -> Reply:
         """An answer that calls tools: ``tool_use`` blocks and ``stop_reason: "tool_use"``."""
+        thinking = _thinking_blocks(body, mid)
         usage = usage_for(NAME, found["model"].id, found["texts"], found["media"],
-                          anthropic_tools.output_text(calls))
-        message = self._message(call, mid, found["model"], anthropic_tools.blocks(calls, mid), "tool_use",
-                                None, usage)
+                          " ".join([*(b["thinking"] for b in thinking), anthropic_tools.output_text(calls)]),
+                          found["tool_tokens"])
+        message = self._message(call, mid, found["model"], [*thinking, *anthropic_tools.blocks(calls, mid)],
+                                "tool_use", None, usage)
         caching.anthropic_usage(call, body, found["model"].id, found["media"], message["usage"])
         if body.get("stream"):
             return Reply(stream=_stream_events(message), media_type="text/event-stream")
@@ -526,7 +533,9 @@ class AnthropicWire:
         body = self._json_body(call)
         found = self._validate(call, body, need_max_tokens=False)
         call.media = found["media"]
-        usage = usage_for(NAME, found["model"].id, found["texts"], found["media"], "")
+        tooling = anthropic_tools.read(body)  # count_tokens checks and counts the tools too
+        usage = usage_for(NAME, found["model"].id, found["texts"], found["media"], "",
+                          tokens.tool_tokens(NAME, body.get("tools") or [], tooling.choice.mode))
         return Reply({"input_tokens": usage.input_tokens})
 
     # -- models ----------------------------------------------------------------------------
@@ -624,6 +633,7 @@ def _stream_events(message: dict):
     yield sse({"type": "message_start", "message": start}, "message_start")
     for index, block in enumerate(message["content"]):
         events = (anthropic_tools.stream_block(index, block) if block["type"] == "tool_use"
+                  else _thinking_events(index, block) if block["type"] == "thinking"
                   else _text_block_events(index, block["text"]))
         for k, event in enumerate(events):
             yield event
@@ -641,6 +651,28 @@ def _stream_events(message: dict):
     yield sse({"type": "message_stop"}, "message_stop")
 
 
+def _check_thinking(thinking: Any, max_tokens: int | None) -> None:
+    """``thinking``: enabled with a budget of at least 1024 tokens, below ``max_tokens``."""
+    if thinking is None:
+        return
+    if not isinstance(thinking, dict):
+        raise _invalid("thinking: Input should be a valid dictionary or object to extract fields from")
+    if thinking.get("type") not in ("enabled", "disabled", "adaptive"):
+        raise _invalid(f"thinking: Input tag '{thinking.get('type')}' found using 'type' does not match any "
+                       "of the expected tags: 'enabled', 'disabled', 'adaptive'")
+    if thinking["type"] != "enabled":
+        return
+    budget = thinking.get("budget_tokens")
+    if isinstance(budget, bool) or not isinstance(budget, int):
+        raise _invalid("thinking.enabled.budget_tokens: Field required")
+    if budget < 1024:
+        raise _invalid("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+    if max_tokens is not None and budget >= max_tokens:  # wording UNCONFIRMED past the first sentence
+        raise _invalid("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
+                       "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+                       "#max-tokens-and-context-window-size")
+
+
 def _check_output_config(config: Any, model_id: str) -> None:
     """``output_config.effort``: one of the five levels, and one the model supports."""
     if not isinstance(config, dict) or config.get("effort") is None:
@@ -653,6 +685,27 @@ def _check_output_config(config: Any, model_id: str) -> None:
         # Real 400 for claude-opus-4-6 + "xhigh" (pydantic-ai cassette, 2026).
         raise _invalid(f"This model does not support effort level '{effort}'. Supported levels: "
                        f"{', '.join(sorted(supported))}.")
+
+
+def _thinking_blocks(body: dict, seed: str) -> list[dict]:
+    """A thinking block when ``thinking`` is enabled (or adaptive): it says there is no reasoning."""
+    thinking = body.get("thinking")
+    if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "adaptive"):
+        return []
+    signature = base64.b64encode(f"mmcourse-offline-{stable_token(seed, 'thinking', length=48)}".encode())
+    return [{"type": "thinking", "thinking": NO_THOUGHTS, "signature": signature.decode()}]
+
+
+def _thinking_events(index: int, block: dict):
+    """A thinking block streamed: empty start, thinking deltas, one signature delta, stop."""
+    yield sse({"type": "content_block_start", "index": index,
+               "content_block": {"type": "thinking", "thinking": "", "signature": ""}}, "content_block_start")
+    for piece in word_chunks(block["thinking"]):
+        yield sse({"type": "content_block_delta", "index": index,
+                   "delta": {"type": "thinking_delta", "thinking": piece}}, "content_block_delta")
+    yield sse({"type": "content_block_delta", "index": index,
+               "delta": {"type": "signature_delta", "signature": block["signature"]}}, "content_block_delta")
+    yield sse({"type": "content_block_stop", "index": index}, "content_block_stop")
 
 
 def _text_block_events(index: int, text: str):

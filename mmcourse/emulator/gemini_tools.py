@@ -10,14 +10,14 @@ cookbook's Function_calling_config_REST notebook; real responses in pydantic-ai 
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mmcourse.emulator.gemini_usage import signature
 from mmcourse.emulator.tools import ToolCall, ToolChoice, ToolResult, ToolSpec
-from mmcourse.emulator.wire import ApiError, stable_token
+from mmcourse.emulator.wire import ApiError
 
 NAME_PATTERN = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}")
 MODES = ("MODE_UNSPECIFIED", "AUTO", "ANY", "NONE", "VALIDATED")
@@ -194,8 +194,7 @@ def parts(calls: list[ToolCall], seed: str, *, signed: bool) -> list[dict]:
     for k, call in enumerate(calls):
         part: dict = {"functionCall": {"name": call.name, "args": call.arguments}}
         if signed and k == 0:
-            token = stable_token(seed, "signature", length=48)
-            part["thoughtSignature"] = base64.b64encode(f"mmcourse-offline-{token}".encode()).decode()
+            part["thoughtSignature"] = signature(seed)
         out.append(part)
     return out
 

@@ -1,4 +1,5 @@
-"""Gemini's ``usageMetadata``: prompt, candidates and thinking tokens, as 2026 responses report them.
+"""Gemini's ``usageMetadata`` and thinking: prompt, candidates and thinking tokens, as 2026
+responses report them, and the thought parts ``includeThoughts`` asks for.
 
 ``totalTokenCount`` = prompt + candidates + thoughts (real responses, gemini-2.5-flash, 2026:
 18 + 80 + 35 = 133); ``serviceTier`` is new in 2026; every ``alt=sse`` chunk carries the
@@ -6,6 +7,8 @@ running counts.
 """
 
 from __future__ import annotations
+
+import base64
 
 # Models that think by default (Gemini thinking docs: 2.5 Pro/Flash and 3.x think unless
 # thinkingBudget is 0, which 2.5 Pro refuses; 2.5 Flash-Lite does not think by default).
@@ -45,3 +48,22 @@ def details(usage) -> list[dict]:
     """``promptTokensDetails``: tokens per input modality (TEXT always listed)."""
     return [{"modality": name, "tokenCount": count}
             for name, count in usage.input_by_modality.items() if count or name == "TEXT"]
+
+
+def thought_parts(config: dict, thoughts: int, seed: str) -> list[dict]:
+    """The ``{"text": ..., "thought": true}`` part ``includeThoughts`` asks for (thinking models).
+
+    It says there is no reasoning to show: no model runs here.
+    """
+    if not thoughts or not (config.get("thinking_config") or {}).get("include_thoughts"):
+        return []
+    from mmcourse.emulator.generate import NO_THOUGHTS
+
+    return [{"text": NO_THOUGHTS, "thought": True}]
+
+
+def signature(seed: str) -> str:
+    """An opaque ``thoughtSignature`` (Gemini 3 wants it echoed back with function calls)."""
+    from mmcourse.emulator.wire import stable_token
+
+    return base64.b64encode(f"mmcourse-offline-{stable_token(seed, 'signature', length=48)}".encode()).decode()

@@ -19,10 +19,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from mmcourse import tokens
 from mmcourse.emulator import caching, gemini_tools, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.gemini_usage import details as _details
-from mmcourse.emulator.gemini_usage import thought_tokens, usage_metadata
+from mmcourse.emulator.gemini_usage import signature, thought_parts, thought_tokens, usage_metadata
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
 from mmcourse.emulator.state import StoredFile, StoreFull, Upload
@@ -353,10 +354,12 @@ class GeminiWire:
         found = self._gather(call, request, model)
         call.media = found["media"]
         if method == "countTokens":
-            usage = usage_for(NAME, model.id, found["texts"], found["media"], "")
+            usage = usage_for(NAME, model.id, found["texts"], found["media"], "",
+                              tokens.tool_tokens(NAME, request.get("tools") or []))
             return Reply({"totalTokens": usage.input_tokens, "promptTokensDetails": _details(usage)})
         config = request.get("generation_config") or {}
         tooling = gemini_tools.read(request)
+        found["tools"] = request.get("tools") or []
         system = found["system"] or None
         json_args = {"json_mode": found["json_mode"], "json_schema": found["json_schema"]}
         offered = gemini_tools.allowed(tooling, request.get("tool_config"))
@@ -382,19 +385,22 @@ class GeminiWire:
         answer, cut = truncate_to_tokens(answer, int(max_out) if max_out else None)
         if cut:
             finish = "MAX_TOKENS"
-        usage = usage_for(NAME, model.id, found["texts"], found["media"], answer)
+        usage = usage_for(NAME, model.id, found["texts"], found["media"], answer,
+                          tokens.tool_tokens(NAME, request.get("tools") or []))
         candidates = int(config.get("candidate_count") or 1)
         thoughts = thought_tokens(model.id, config, usage.output_tokens)
         usage_meta = usage_metadata(usage.input_tokens, usage.output_tokens * candidates, thoughts, _details(usage))
         caching.gemini_usage(call, model.id, request, found["media"], usage_meta, cached_tokens)
         if method == "streamGenerateContent":
-            chunks = caching.gemini_stream_usage(_stream_bodies(answer, finish, usage, thoughts, model.id,
-                                                                response_id), usage_meta)
+            chunks = caching.gemini_stream_usage(
+                _stream_bodies(answer, finish, usage, thoughts, model.id, response_id,
+                               thought_parts(config, thoughts, response_id)), usage_meta)
             if call.query.get("alt") == "sse":
                 return Reply(stream=(sse(c) for c in chunks), media_type="text/event-stream")
             return Reply(stream=_json_array(chunks), media_type="application/json")
         return Reply({
-            "candidates": [{"content": {"parts": [{"text": answer}], "role": "model"},
+            "candidates": [{"content": {"parts": _answer_parts(answer, config, thoughts, response_id),
+                                        "role": "model"},
                             "finishReason": finish, "index": i} for i in range(candidates)],
             "usageMetadata": usage_meta, "modelVersion": model.id, "responseId": response_id,
         })
@@ -402,7 +408,8 @@ class GeminiWire:
     def _function_calls(self, call: Call, model, config: dict, found: dict, calls: list,
                         response_id: str) -> Reply:
         """An answer of ``functionCall`` parts: ``finishReason`` stays STOP (real 2026 responses)."""
-        usage = usage_for(NAME, model.id, found["texts"], found["media"], gemini_tools.output_text(calls))
+        usage = usage_for(NAME, model.id, found["texts"], found["media"], gemini_tools.output_text(calls),
+                          tokens.tool_tokens(NAME, found["tools"]))
         thoughts = thought_tokens(model.id, config, usage.output_tokens)
         candidate = {"content": {"parts": gemini_tools.parts(calls, response_id, signed=thoughts > 0),
                                  "role": "model"},
@@ -745,20 +752,33 @@ def _page(call: Call, items: list, *, default: int, maximum: int) -> tuple[list,
     return page, base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=") if more else None
 
 
-def _stream_bodies(answer: str, finish: str, usage, thoughts: int, model: str, response_id: str) -> list[dict]:
+def _answer_parts(answer: str, config: dict, thoughts: int, response_id: str) -> list[dict]:
+    """The answer's parts: a thought part first when asked for, then the text (signed after it)."""
+    thought = thought_parts(config, thoughts, response_id)
+    text: dict = {"text": answer, **({"thoughtSignature": signature(response_id)} if thought else {})}
+    return [*thought, text]
+
+
+def _stream_bodies(answer: str, finish: str, usage, thoughts: int, model: str, response_id: str,
+                   thought: list[dict]) -> list[dict]:
     """Gemini stream chunks: every one carries the running usageMetadata, the last finishReason.
 
     ``candidatesTokenCount`` grows chunk by chunk; prompt and thought counts are there from the
-    first (real alt=sse recordings, gemini-2.5-flash, 2026-07).
+    first (real alt=sse recordings, gemini-2.5-flash, 2026-07). Thought parts come first, in
+    their own chunk, and the first answer part carries the ``thoughtSignature``.
     """
     from mmcourse.emulator.generate import text_tokens
 
     pieces = word_chunks(answer) or [""]
-    bodies, sent = [], ""
+    bodies: list[dict] = [{"candidates": [{"content": {"parts": thought, "role": "model"}, "index": 0}],
+                           "usageMetadata": usage_metadata(usage.input_tokens, 0, thoughts, _details(usage)),
+                           "modelVersion": model, "responseId": response_id}] if thought else []
+    sent = ""
     for k, piece in enumerate(pieces):
         sent += piece
         last = k == len(pieces) - 1
-        candidate: dict = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
+        part = {"text": piece, **({"thoughtSignature": signature(response_id)} if thought and k == 0 else {})}
+        candidate: dict = {"content": {"parts": [part], "role": "model"}, "index": 0}
         so_far = usage.output_tokens if last else min(usage.output_tokens, max(1, text_tokens(sent)))
         body: dict = {"candidates": [candidate],
                       "usageMetadata": usage_metadata(usage.input_tokens, so_far, thoughts, _details(usage)),

@@ -15,6 +15,10 @@ from mmcourse.emulator import livelike  # CI's live-like answers: off unless swi
 from mmcourse.emulator.answers import MediaItem, compose_answer
 from mmcourse.emulator.media import Media
 
+# What a thinking block or thought part says: no model runs, so there is no reasoning to show.
+NO_THOUGHTS = ("Offline emulator: no model runs here, so there is no reasoning to show; the answer "
+               "comes from the course data and what can be measured in the media.")
+
 
 @dataclass
 class Usage:
@@ -75,12 +79,14 @@ def media_tokens(provider: str, model: str, media: Media) -> tuple[str, int]:
     return "TEXT", text_tokens(media.data.decode("utf-8", "replace"))
 
 
-def usage_for(provider: str, model: str, texts: list[str], media: list[Media], answer: str) -> Usage:
+def usage_for(provider: str, model: str, texts: list[str], media: list[Media], answer: str,
+              tool_tokens: int = 0) -> Usage:
     """Token usage of a request: its text parts (one per message) with the provider's framing,
-    its media, and the answer."""
+    its tool definitions (``tokens.tool_tokens``), its media, and the answer."""
     usage = Usage()
     text = "\n".join(t for t in texts if t)
-    usage.input_by_modality["TEXT"] = text_tokens(text) + tokens.framing_tokens(provider, len(texts))
+    usage.input_by_modality["TEXT"] = (text_tokens(text) + tokens.framing_tokens(provider, len(texts))
+                                       + tool_tokens)
     for item in media:
         name, count = media_tokens(provider, model, item)
         usage.input_by_modality[name] = usage.input_by_modality.get(name, 0) + int(count)

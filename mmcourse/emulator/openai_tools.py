@@ -95,14 +95,15 @@ def _check_schema(name: str, schema: Any, *, strict: bool) -> None:
         raise _error(f"Invalid schema for function '{name}': schema must be a JSON Schema of "
                      f"'type: \"object\"', got 'type: {shown}'.", "tools", "invalid_function_parameters")
     if strict:
-        problem = _strict_problem(schema, ())
+        problem = strict_problem(schema, ())
         if problem:
             raise _error(f"Invalid schema for function '{name}': {problem}", "tools",
                          "invalid_function_parameters")
 
 
-def _strict_problem(schema: dict, context: tuple[str, ...]) -> str | None:
-    """What strict mode refuses in an object schema (OpenAI structured-outputs rules)."""
+def strict_problem(schema: dict, context: tuple[str, ...]) -> str | None:
+    """What strict mode refuses in an object schema (OpenAI structured-outputs rules): every
+    object closed (``additionalProperties: false``) and every property required."""
     where = "In context=(" + ", ".join(f"'{c}'" for c in context) + ("," if len(context) == 1 else "") + ")"
     if schema.get("type") == "object" or "properties" in schema:
         if schema.get("additionalProperties") is not False:
@@ -114,11 +115,11 @@ def _strict_problem(schema: dict, context: tuple[str, ...]) -> str | None:
                     f"key in properties. Missing '{missing[0]}'.")
         for key, sub in props.items():
             if isinstance(sub, dict):
-                found = _strict_problem(sub, (*context, "properties", key))
+                found = strict_problem(sub, (*context, "properties", key))
                 if found:
                     return found
     if isinstance(schema.get("items"), dict):
-        return _strict_problem(schema["items"], (*context, "items"))
+        return strict_problem(schema["items"], (*context, "items"))
     return None
 
 

@@ -13,6 +13,7 @@ import json
 import time
 from typing import Any
 
+from mmcourse import tokens
 from mmcourse.emulator import caching, openai_tools, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
@@ -326,7 +327,8 @@ class OpenAIWire:
             answer = compose(gathered["prompt"], gathered["media"], system=system, provider=NAME,
                              model=model.id, **json_args)
         answer, cut = truncate_to_tokens(answer, None if calls else options["max_tokens"])
-        usage = usage_for(NAME, model.id, gathered["texts"], gathered["media"], answer)
+        usage = usage_for(NAME, model.id, gathered["texts"], gathered["media"], answer,
+                          tokens.tool_tokens(NAME, body.get("tools") or [], tooling.choice.mode))
         wire_model = served_models.response_model(call.model)
         count = call.state.next_count(call.scope)
         cid = "chatcmpl-" + stable_token(hashlib.sha256(call.body).hexdigest(), count, length=29)
@@ -689,6 +691,11 @@ def _options(body: dict, model) -> dict:
             inner = schema.get("schema")
             if inner is not None and not isinstance(inner, dict):
                 raise _invalid_type("response_format.json_schema.schema", "an object", inner)
+            if schema.get("strict") is True and isinstance(inner, dict):
+                problem = openai_tools.strict_problem(inner, ())
+                if problem:  # real 400s quoted by client libraries (2025-2026)
+                    raise _error(400, f"Invalid schema for response_format '{schema['name']}': {problem}",
+                                 "response_format", "invalid_json_schema")
             json_schema = inner
         json_mode = None if fmt["type"] == "text" else fmt["type"]
     modalities = body.get("modalities")

@@ -173,7 +173,11 @@ def answer_from_results(results: list[ToolResult]) -> str:
 
 def tool_arguments(prompt: str, media: list, tool: ToolSpec, *, system: str | None,
                    provider: str, model: str) -> dict:
-    """The arguments for one call, filled from ground truth in the tool's parameter schema."""
+    """The arguments for one call, filled from ground truth in the tool's parameter schema.
+
+    A string argument the truth has no value for is taken from the prompt when the prompt
+    names it ("the weather in Paris" -> ``city: "Paris"``); anything else unknown stays null.
+    """
     schema = tool.parameters if isinstance(tool.parameters, dict) else {}
     if schema.get("type") != "object" or not schema.get("properties"):
         return {}
@@ -183,7 +187,42 @@ def tool_arguments(prompt: str, media: list, tool: ToolSpec, *, system: str | No
         value = json.loads(text)
     except ValueError:
         return {}
-    return value if isinstance(value, dict) else {}
+    if not isinstance(value, dict):
+        return {}
+    for key, spec in schema["properties"].items():
+        if value.get(key) is None and isinstance(spec, dict) and spec.get("type") == "string":
+            named = named_in_prompt(key, prompt)
+            if named is not None:
+                value[key] = named
+    return value
+
+
+_NAMED_AFTER = re.compile(r"\b(?:in|of|for|at|from|to|about|called|named)\s+(?:the\s+)?"
+                          r"([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*)")
+
+
+# Argument names that hold a proper name, which a prompt gives after "in", "of", "for" ...
+_ENTITY_KEYS = ("city", "country", "location", "place", "region", "state", "name", "company", "store",
+                "person", "user", "topic", "query", "title", "language", "product")
+
+
+def named_in_prompt(key: str, prompt: str) -> str | None:
+    """A value the prompt gives for ``key``: ``key: value`` / ``key = value``, a quoted string,
+    or a capitalised name after "in", "of", "for" ... ("the capital of the UK" -> "UK").
+
+    >>> named_in_prompt("city", "What's the weather in Paris?"), named_in_prompt("country", "Capital of the UK?")
+    ('Paris', 'UK')
+    """
+    spelled = re.search(rf"\b{re.escape(key)}\s*[:=]\s*[\"']?([^\"',.?!\n]+)", prompt, re.I)
+    if spelled:
+        return spelled.group(1).strip()
+    quoted = re.search(r"[\"\u201c]([^\"\u201d]{1,80})[\"\u201d]", prompt)
+    if quoted:
+        return quoted.group(1)
+    if not any(word in key.lower() for word in _ENTITY_KEYS):
+        return None  # "in English" says nothing about a ``summary``
+    after = _NAMED_AFTER.search(prompt)
+    return after.group(1) if after else None
 
 
 def answer_after_results(
