@@ -97,6 +97,7 @@ class Batch:
         self._spawn_lock = threading.Lock()
         self._references: dict[str, tuple[Child, threading.Lock]] = {}
         self._reference_lock = threading.Lock()
+        self._starting: dict[str, threading.Lock] = {}
         self.emulator = None
         self.zygote = None
         self._closing: list[threading.Thread] = []
@@ -217,17 +218,24 @@ class Batch:
     def reference(self, assignment) -> tuple[Child, threading.Lock]:
         """The assignment's reference process (the solution's cells run once), started on first use."""
         with self._reference_lock:
+            if assignment.stem in self._references:
+                return self._references[assignment.stem]
+            starting = self._starting.setdefault(assignment.stem, threading.Lock())
+        with starting:  # one assignment's solution runs while other assignments' start too
             if assignment.stem not in self._references:
                 home = tempfile.mkdtemp(prefix="reference-", dir=self.root)
                 child = self._spawn({"kind": "reference", "env": {**self.base_env(home), "PWD": home}}, False)
                 wire.send(child.sock, {"op": "cell", "index": -1, "source": f"import os\nos.chdir({home!r})"})
                 wire.recv(child.sock)
+                child.sock.settimeout(max(300.0, 5 * self.settings.timeout))
                 for index, source in assignment.reference_cells:
                     wire.send(child.sock, {"op": "cell", "index": index, "source": source})
                     reply = wire.recv(child.sock)
                     if reply.get("error"):
                         self.log(f"{assignment.stem}: the solution's cell {index} raised {reply['error']}")
-                self._references[assignment.stem] = (child, threading.Lock())
+                child.sock.settimeout(None)
+                with self._reference_lock:
+                    self._references[assignment.stem] = (child, threading.Lock())
             return self._references[assignment.stem]
 
     def fork_judge(self, assignment, network) -> Child:
