@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mmcourse.grading import wire
-from mmcourse.grading.sandbox import SANDBOX_HOME, Limits, make_cgroups, remove_cgroups
+from mmcourse.grading.sandbox import SANDBOX_HOME, Limits, make_cgroups, remove_cgroups, unsandboxed_uid_drop
 
 UID_BASE = 720000  # sandboxes run as uids of their own from here on (no name, no files)
 START_TIMEOUT = 60.0
@@ -147,8 +147,8 @@ class Batch:
                      f"memory {self.settings.memory_mb} MB, {self.settings.processes} processes, "
                      f"disk {self.settings.disk_mb} MB" if self.isolated else
                      f"NONE: unsandboxed ({why}); submissions ran " +
-                     ("as an unprivileged uid, reading what any user may" if os.geteuid() == 0 else
-                      "with the grader's file access"))
+                     ("as an unprivileged uid, reading what any user may"
+                      if unsandboxed_uid_drop(package_root()) else "with the grader's file access"))
 
     @staticmethod
     def sandbox_problem(reported: str | None) -> str | None:
@@ -203,7 +203,7 @@ class Batch:
             home, socket_dir = SANDBOX_HOME, network.sandbox_dir
         else:
             home, socket_dir = tempfile.mkdtemp(prefix="home-", dir=self.root), None
-            if os.geteuid() == 0:
+            if unsandboxed_uid_drop(package_root()):
                 os.chown(home, uid, uid)  # the learner runs as this uid (sandbox.enter_sandbox)
         limits = Limits(memory_mb=self.settings.memory_mb, cpu_seconds=self.settings.cpu_seconds,
                         processes=self.settings.processes, disk_mb=self.settings.disk_mb)
