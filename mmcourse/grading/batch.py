@@ -24,7 +24,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mmcourse.grading import wire
-from mmcourse.grading.sandbox import SANDBOX_HOME, Limits, make_cgroups, remove_cgroups, unsandboxed_uid_drop
+from mmcourse.grading.sandbox import (
+    SANDBOX_HOME,
+    Limits,
+    make_cgroups,
+    remove_cgroups,
+    unsandboxed_uid_drop,
+)
 
 UID_BASE = 720000  # sandboxes run as uids of their own from here on (no name, no files)
 START_TIMEOUT = 60.0
