@@ -24,7 +24,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(FIXTURES))
 import submissions  # noqa: E402
 
-pytestmark = pytest.mark.slow
+from mmcourse.grading.sandbox import probe  # noqa: E402
+
+SANDBOX_PROBLEM = probe()
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(SANDBOX_PROBLEM is not None, reason=f"grading needs its sandbox: {SANDBOX_PROBLEM}")]
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +181,15 @@ def test_course_solutions_grade_full_and_fresh_notebooks_zero(tmp_path):
         assert report["status"] == "graded" and report["cell_errors"] == {}, report
         want = report["max_score"] if report["submission"].startswith("solution-") else 0.0
         assert report["score"] == want, report
+
+
+def test_a_report_changed_on_disk_is_regraded_not_reused(fixture_run, capsys):
+    _, out, args = fixture_run
+    report = json.loads((out / "solution.json").read_text())
+    report["score"] = 0.0
+    (out / "solution.json").write_text(json.dumps(report))
+    capsys.readouterr()
+    assert grade_main(args) == 0
+    log = capsys.readouterr().err
+    assert "solution: unchanged since last run" not in log and "student: unchanged since last run" in log
+    assert load(out, "solution")["score"] == 5.0
