@@ -1,6 +1,6 @@
-"""End to end: real kernels grade the fixture assignment and a batch of adversarial submissions.
+"""End to end: sandboxes and judges grade the fixture assignment and a batch of adversarial submissions.
 
-Kernel starts are the slow part, so each scenario is one ``grade`` run shared by its tests.
+Each scenario is one ``grade`` run shared by its tests.
 """
 
 from __future__ import annotations
