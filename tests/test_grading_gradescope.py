@@ -23,7 +23,11 @@ RUN_AUTOGRADER = ROOT / "mmcourse" / "deploy" / "gradescope" / "run_autograder"
 sys.path.insert(0, str(FIXTURES))
 import submissions  # noqa: E402
 
-pytestmark = pytest.mark.slow
+from mmcourse.grading.sandbox import probe  # noqa: E402
+
+SANDBOX_PROBLEM = probe()
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(SANDBOX_PROBLEM is not None, reason=f"grading needs its sandbox: {SANDBOX_PROBLEM}")]
 
 
 def autograder_root(tmp_path: Path, notebooks: dict[str, str]) -> Path:

@@ -25,7 +25,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "grading"
 sys.path.insert(0, str(FIXTURES))
 import submissions  # noqa: E402
 
-pytestmark = pytest.mark.slow
+from mmcourse.grading.sandbox import probe  # noqa: E402
+
+SANDBOX_PROBLEM = probe()
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(SANDBOX_PROBLEM is not None, reason=f"grading needs its sandbox: {SANDBOX_PROBLEM}")]
 
 FAKE_KEY = "sk-fake-grader-key-0123456789abcdefXYZ"
 HONEST = {"correct": 5.0, "half": 2.0, "starter": 0.0, "hard-coded": submissions.ADVERSARIAL["hard-coded"],

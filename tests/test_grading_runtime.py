@@ -21,6 +21,8 @@ FIXTURES = HERE / "fixtures" / "grading"
 sys.path.insert(0, str(FIXTURES))
 import submissions  # noqa: E402
 
+from mmcourse.grading.sandbox import probe  # noqa: E402
+
 pytestmark = pytest.mark.slow
 
 NO_AUTHORING = """
@@ -43,6 +45,7 @@ def course(tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.mark.skipif(probe() is not None, reason="grading needs its sandbox (Linux namespaces, root)")
 def test_mmcourse_grade_with_the_default_solutions_folder_needs_no_jupytext(course):
     done = subprocess.run([sys.executable, "-c", NO_AUTHORING, "class", "--out", "out", "--timeout", "20"],
                           cwd=course, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,

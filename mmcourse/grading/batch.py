@@ -24,7 +24,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mmcourse.grading import wire
-from mmcourse.grading.sandbox import SANDBOX_HOME, Limits, make_cgroups, remove_cgroups
+from mmcourse.grading.sandbox import (
+    SANDBOX_HOME,
+    Limits,
+    make_cgroups,
+    remove_cgroups,
+    unsandboxed_uid_drop,
+)
 
 UID_BASE = 720000  # sandboxes run as uids of their own from here on (no name, no files)
 START_TIMEOUT = 60.0
@@ -97,6 +103,7 @@ class Batch:
         self._spawn_lock = threading.Lock()
         self._references: dict[str, tuple[Child, threading.Lock]] = {}
         self._reference_lock = threading.Lock()
+        self._starting: dict[str, threading.Lock] = {}
         self.emulator = None
         self.zygote = None
         self._closing: list[threading.Thread] = []
@@ -146,8 +153,8 @@ class Batch:
                      f"memory {self.settings.memory_mb} MB, {self.settings.processes} processes, "
                      f"disk {self.settings.disk_mb} MB" if self.isolated else
                      f"NONE: unsandboxed ({why}); submissions ran " +
-                     ("as an unprivileged uid, reading what any user may" if os.geteuid() == 0 else
-                      "with the grader's file access"))
+                     ("as an unprivileged uid, reading what any user may"
+                      if unsandboxed_uid_drop(package_root()) else "with the grader's file access"))
 
     @staticmethod
     def sandbox_problem(reported: str | None) -> str | None:
@@ -202,7 +209,7 @@ class Batch:
             home, socket_dir = SANDBOX_HOME, network.sandbox_dir
         else:
             home, socket_dir = tempfile.mkdtemp(prefix="home-", dir=self.root), None
-            if os.geteuid() == 0:
+            if unsandboxed_uid_drop(package_root()):
                 os.chown(home, uid, uid)  # the learner runs as this uid (sandbox.enter_sandbox)
         limits = Limits(memory_mb=self.settings.memory_mb, cpu_seconds=self.settings.cpu_seconds,
                         processes=self.settings.processes, disk_mb=self.settings.disk_mb)
@@ -217,17 +224,24 @@ class Batch:
     def reference(self, assignment) -> tuple[Child, threading.Lock]:
         """The assignment's reference process (the solution's cells run once), started on first use."""
         with self._reference_lock:
+            if assignment.stem in self._references:
+                return self._references[assignment.stem]
+            starting = self._starting.setdefault(assignment.stem, threading.Lock())
+        with starting:  # one assignment's solution runs while other assignments' start too
             if assignment.stem not in self._references:
                 home = tempfile.mkdtemp(prefix="reference-", dir=self.root)
                 child = self._spawn({"kind": "reference", "env": {**self.base_env(home), "PWD": home}}, False)
                 wire.send(child.sock, {"op": "cell", "index": -1, "source": f"import os\nos.chdir({home!r})"})
                 wire.recv(child.sock)
+                child.sock.settimeout(max(300.0, 5 * self.settings.timeout))
                 for index, source in assignment.reference_cells:
                     wire.send(child.sock, {"op": "cell", "index": index, "source": source})
                     reply = wire.recv(child.sock)
                     if reply.get("error"):
                         self.log(f"{assignment.stem}: the solution's cell {index} raised {reply['error']}")
-                self._references[assignment.stem] = (child, threading.Lock())
+                child.sock.settimeout(None)
+                with self._reference_lock:
+                    self._references[assignment.stem] = (child, threading.Lock())
             return self._references[assignment.stem]
 
     def fork_judge(self, assignment, network) -> Child:

@@ -238,6 +238,24 @@ def build_root(package_root: Path, socket_dir: str | None, limits: Limits, uid: 
     mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
+def others_can_run_python(package_root: Path) -> bool:
+    """Whether a uid of its own could still import Python and mmcourse without the sandbox's own
+    root (every folder on the way to them must be searchable by others: /root often is not)."""
+    for path in visible_paths(package_root):
+        for folder in [Path(path), *Path(path).parents]:
+            try:
+                if not os.stat(folder).st_mode & 0o001:
+                    return False
+            except OSError:
+                return False
+    return True
+
+
+def unsandboxed_uid_drop(package_root: Path) -> bool:
+    """Unsandboxed, a root grader still runs the learner as a uid of its own where it can."""
+    return os.geteuid() == 0 and others_can_run_python(package_root)
+
+
 def drop_privileges(uid: int) -> None:
     """Become an unprivileged user of our own, for good (no capabilities, no setuid binaries)."""
     os.setgroups([])
@@ -288,7 +306,7 @@ def enter_sandbox(package_root: Path, socket_dir: str | None, limits: Limits, ui
         _wait_then_exit(learner, kill_rest=False)
     die_with_parent()
     _close_fds_except(keep_fds)
-    if isolate or os.geteuid() == 0:  # unsandboxed as root: at least not root
+    if isolate or unsandboxed_uid_drop(package_root):
         drop_privileges(uid)
     apply_limits(limits)
     os.chdir(SANDBOX_HOME if isolate else os.environ.get("HOME", "/tmp"))
@@ -296,6 +314,12 @@ def enter_sandbox(package_root: Path, socket_dir: str | None, limits: Limits, ui
 
 def _wait_then_exit(child: int, kill_rest: bool) -> None:
     """Reap every child until ``child`` ends, then exit with its status (killing what is left)."""
+    if kill_rest:  # the grader ends an unsandboxed attempt with SIGTERM: take the daemons along
+        def on_term(signum, frame):
+            kill_descendants()
+            os._exit(1)
+
+        signal.signal(signal.SIGTERM, on_term)
     for fd in range(3, 1024):
         try:
             os.close(fd)

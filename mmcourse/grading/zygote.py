@@ -28,7 +28,8 @@ from pathlib import Path
 from mmcourse.grading import rpc, sandbox, wire
 
 WARM_MODULES = ("IPython.core.interactiveshell", "requests", "PIL.Image", "numpy", "json", "base64",
-                "mmcourse", "mmcourse.grading.testing", "mmcourse.grading.check", "mmcourse.emulator.control")
+                "matplotlib.pyplot", "pypdf", "wave", "mmcourse", "mmcourse.datasets", "mmcourse.display",
+                "mmcourse.grading.testing", "mmcourse.grading.check", "mmcourse.emulator.control")
 
 
 class CappedOutput(io.TextIOBase):

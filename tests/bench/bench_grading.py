@@ -129,7 +129,8 @@ def bench_nbgrader(students: int, work: Path) -> float | None:
         f"c = get_config()\nc.CourseDirectory.root = {str(root)!r}\n"
         "c.CourseDirectory.course_id = 'bench'\nc.ExecutePreprocessor.timeout = 30\n")
     nbformat.write(nbgrader_source(), root / "source" / "ps1" / "fixture.ipynb")
-    run = {"cwd": root, "check": True, "capture_output": True, "text": True}
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run = {"cwd": root, "check": True, "capture_output": True, "text": True, "env": env}  # its kernel: this venv
     subprocess.run([nbgrader, "generate_assignment", "ps1", "--force"], **run)
     released = nbformat.read(root / "release" / "ps1" / "fixture.ipynb", as_version=4)
     for n in range(students):
