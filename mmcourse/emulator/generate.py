@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mmcourse.emulator.media import Media, describe
+from mmcourse.emulator.prompting import bounded
 
 
 @dataclass
@@ -46,6 +47,7 @@ def compose(
     except ImportError:  # the answer engine is built separately; keep the emulator usable
         return _fallback_answer(prompt, media, json_mode=json_mode or json_schema is not None)
     items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
+    prompt, system = bounded(prompt), bounded(system) if system else system  # work linear in size
     return compose_answer(
         prompt, items, system=system, provider=provider, model=model,
         json_mode=json_mode or json_schema is not None, json_schema=json_schema,
