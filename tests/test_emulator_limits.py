@@ -117,3 +117,46 @@ def test_health_answers_within_a_second_while_a_large_request_is_in_flight(serve
     finally:
         thread.join(120)
     assert worst < 1.0, f"health took {worst:.2f} s while the large request was in flight"
+
+
+def bomb_png(side: int = 14_200) -> bytes:
+    """A ~200-megapixel 1-bit PNG of a few hundred KB: a decompression bomb, built row by row."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" + b"\x00" * ((side + 7) // 8)
+    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_gets_anthropics_own_oversized_image_error(server):
+    import base64
+
+    data = base64.b64encode(bomb_png()).decode()
+    body = {"model": registry.default_model("anthropic"), "max_tokens": 50, "messages": [{"role": "user", "content": [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}},
+        {"type": "text", "text": "Describe this."}]}]}
+    started = time.monotonic()
+    resp = httpx.post(f"{server.base_url}/v1/messages", json=body, timeout=60,
+                      headers={"x-api-key": "sk-ant-bomb", "anthropic-version": "2023-06-01"})
+    assert resp.status_code == 400
+    assert "image dimensions exceed max allowed size: 8000 pixels" in resp.json()["error"]["message"]
+    assert time.monotonic() - started < 10, "the bomb was measured from its header, not decoded"
+
+
+def test_a_decompression_bomb_is_measured_not_decoded_and_never_called_unsupported(server):
+    import base64
+
+    data = base64.b64encode(bomb_png()).decode()
+    body = {"model": MODEL, "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "Describe this."},
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}}]}]}
+    resp = httpx.post(f"{server.base_url}/v1/chat/completions", json=body, timeout=60,
+                      headers={"Authorization": "Bearer sk-bomb"})
+    assert resp.status_code == 200, resp.text
+    assert "14200x14200" in resp.json()["choices"][0]["message"]["content"]

@@ -295,9 +295,26 @@ def image_facts(data: bytes, mime: str, digest: str | None = None) -> tuple[Fact
     return result
 
 
+_HEADER_LOCK = threading.Lock()
+
+
+def _open_header(data: bytes) -> Image.Image:
+    """The image with only its header read. Pillow refuses to even open a picture over twice its
+    MAX_IMAGE_PIXELS; this reads the size anyway (nothing is decoded: MAX_DECODE_PIXELS guards that)."""
+    try:
+        return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        with _HEADER_LOCK:
+            saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                return Image.open(io.BytesIO(data))
+            finally:
+                Image.MAX_IMAGE_PIXELS = saved
+
+
 def _image_facts(data: bytes, mime: str, digest: str) -> tuple[Facts, Image.Image | None]:
     try:
-        header = Image.open(io.BytesIO(data))
+        header = _open_header(data)
         width, height = header.size
         if width * height > MAX_DECODE_PIXELS:
             return Facts(mime, len(data), digest, format=header.format, width=width, height=height), None
