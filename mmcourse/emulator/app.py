@@ -32,6 +32,7 @@ from starlette.routing import Route
 from mmcourse.emulator import access, anthropic_wire, gemini_wire, limits, openai_wire
 from mmcourse.emulator.state import EmulatorState, scope_of
 from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
+from mmcourse.identity import SCOPE_HEADER
 
 VERSION = "1.0.0"
 # Checked in this order for owned paths and then for marker headers.
@@ -40,7 +41,7 @@ FALLBACK = openai_wire.WIRE
 # Headers kept in the request log (values of key-bearing headers are never stored).
 LOGGED_HEADERS = ("content-type", "content-length", "user-agent", "anthropic-version",
                   "anthropic-beta", "x-goog-upload-command", "x-goog-upload-protocol",
-                  "x-goog-upload-offset", "x-mmcourse-scope", "x-stainless-retry-count")
+                  "x-goog-upload-offset", SCOPE_HEADER, "x-stainless-retry-count")
 SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
 # Requests with bodies up to this size are answered on the event loop (no media to decode: the
 # work is a fraction of a millisecond); larger ones in a worker thread, so the loop stays free.
