@@ -19,15 +19,14 @@ import signal
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 from mmcourse import identity
 from mmcourse.emulator import service
 from mmcourse.emulator.app import VERSION, EmulatorApp, create_app, warm_up
 from mmcourse.emulator.control import EmulatorControl
+from mmcourse.emulator.service import probe
 from mmcourse.emulator.state import EmulatorState, Settings
 
 DEFAULT_HOST = identity.DEFAULT_HOST
@@ -38,7 +37,7 @@ START_TIMEOUT = 15.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 __all__ = ["DEFAULT_URL", "Emulator", "EmulatorControl", "VERSION", "ensure_running", "main",
-           "serve", "start"]
+           "probe", "serve", "start"]
 
 
 class Emulator:
@@ -114,20 +113,6 @@ def start(host: str = DEFAULT_HOST, port: int = 0, **settings) -> Emulator:
         time.sleep(0.01)
     real_port = server.servers[0].sockets[0].getsockname()[1]
     return Emulator(app, server, thread, host, real_port)
-
-
-def probe(url: str, timeout: float = 2.0) -> str:
-    """What answers at ``url``: ``"mmcourse"``, ``"other"`` (something else) or ``"absent"``."""
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/_mmcourse/health", timeout=timeout) as r:
-            body = json.loads(r.read(65536) or b"{}")
-    except urllib.error.HTTPError:
-        return "other"
-    except (urllib.error.URLError, OSError):
-        return "absent"
-    except ValueError:
-        return "other"
-    return "mmcourse" if isinstance(body, dict) and body.get("emulator") == "mmcourse" else "other"
 
 
 _RUNNING: Emulator | None = None  # only when a detached emulator could not be started

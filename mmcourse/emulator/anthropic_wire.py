@@ -20,6 +20,7 @@ from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import NO_THOUGHTS, compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import StoredFile, StoreFull
+from mmcourse.emulator.strict import parse_int
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
@@ -610,10 +611,9 @@ class AnthropicWire:
 
 def _page(call: Call, items: list[dict]) -> dict:
     """Anthropic list paging: ``limit`` (1-1000, default 20), ``after_id``, ``before_id``."""
-    try:
-        limit = int(call.query.get("limit", 20))
-    except ValueError:
-        raise _invalid("limit: Input should be a valid integer") from None
+    limit = parse_int(call.query.get("limit", "20"))
+    if limit is None:
+        raise _invalid("limit: Input should be a valid integer")
     if not 1 <= limit <= 1000:
         raise _invalid("limit: Input should be greater than or equal to 1 and less than or equal to 1000")
     ids = [x["id"] for x in items]

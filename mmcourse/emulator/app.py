@@ -41,6 +41,7 @@ from mmcourse.emulator import (
 )
 from mmcourse.emulator.state import EmulatorState, scope_of
 from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
+from mmcourse.identity import SCOPE_HEADER
 
 VERSION = "1.0.0"
 # Checked in this order for owned paths and then for marker headers.
@@ -49,8 +50,11 @@ FALLBACK = openai_wire.WIRE
 # Headers kept in the request log (values of key-bearing headers are never stored).
 LOGGED_HEADERS = ("content-type", "content-length", "user-agent", "anthropic-version",
                   "anthropic-beta", "x-goog-upload-command", "x-goog-upload-protocol",
-                  "x-goog-upload-offset", "x-mmcourse-scope", "x-stainless-retry-count")
+                  "x-goog-upload-offset", SCOPE_HEADER, "x-stainless-retry-count")
 SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
+# Requests with bodies up to this size are answered on the event loop (no media to decode: the
+# work is a fraction of a millisecond); larger ones in a worker thread, so the loop stays free.
+INLINE_BODY_BYTES = 4096
 
 _OWNED = [(re.compile(p), w) for w in WIRES for p in w.owns_paths]
 
@@ -139,7 +143,10 @@ class EmulatorApp:
             rate = (rpm, remaining, reset)
             if not allowed:
                 raise wire.rate_limited(call, rpm, reset)
-            reply = await run_in_threadpool(_run_handler, handler, call)
+            if len(call.body) <= INLINE_BODY_BYTES:  # a thread hop costs more than the work
+                reply = _run_handler(handler, call)
+            else:
+                reply = await run_in_threadpool(_run_handler, handler, call)
         except ApiError as exc:
             error = exc
         except Exception as exc:  # an emulator bug: still answer in the provider's shape
@@ -153,7 +160,10 @@ class EmulatorApp:
         await limits.drain(request, body)
         if not body.complete:
             reply.headers = {**reply.headers, "connection": "close"}
-        await run_in_threadpool(self._log, call, reply, error)
+        if len(call.body) <= INLINE_BODY_BYTES or call.request_json is not None:
+            self._log(call, reply, error)  # proportional to the JSON's shape, not its bytes
+        else:
+            await run_in_threadpool(self._log, call, reply, error)  # it may parse a large body
         return _to_response(reply, {**wire.headers(call, rate), **reply.headers})
 
     def _log(self, call: Call, reply: Reply, error: ApiError | None) -> None:

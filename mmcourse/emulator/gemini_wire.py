@@ -27,6 +27,7 @@ from mmcourse.emulator.gemini_usage import signature, thought_parts, thought_tok
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
 from mmcourse.emulator.state import StoredFile, StoreFull, Upload
+from mmcourse.emulator.strict import parse_int
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
@@ -187,7 +188,7 @@ def _is_number(value: Any, integer: bool = False) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, str):  # proto3 JSON accepts numbers as strings
-        return bool(re.fullmatch(r"-?\d+" if integer else r"-?\d+(\.\d*)?([eE][-+]?\d+)?", value.strip()))
+        return bool(re.fullmatch(r"-?[0-9]{1,19}" if integer else r"-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?", value.strip()))
     if integer:
         return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
     return isinstance(value, (int, float))
@@ -600,7 +601,7 @@ class GeminiWire:
                            "X-Goog-Upload-Command: start (the resumable protocol of the File API).")
         meta = self._start_body(call)
         declared = call.header("x-goog-upload-header-content-length")
-        if declared is not None and not declared.strip().isdigit():
+        if declared is not None and parse_int(declared.strip(), 0) is None:
             raise _invalid(f"Invalid X-Goog-Upload-Header-Content-Length: {declared!r}")
         name = meta.get("name")
         file_id = None
@@ -620,7 +621,7 @@ class GeminiWire:
         call.state.start_upload(Upload(
             id=upload_id, scope=call.scope,
             mime=(call.header("x-goog-upload-header-content-type") or meta.get("mime_type") or "").strip(),
-            declared_size=int(declared) if declared else None,
+            declared_size=parse_int(declared.strip()) if declared else None,
             display_name=None if display is None else str(display), name=file_id))
         url = f"{call.origin}/upload/{call.params['version']}/files?upload_id={upload_id}&upload_protocol=resumable"
         return Reply(None, headers={"x-goog-upload-url": url, "x-goog-upload-status": "active",
@@ -668,7 +669,7 @@ class GeminiWire:
             return Reply(None, headers={"x-goog-upload-status": "cancelled"})
         offset = call.header("x-goog-upload-offset")
         if "upload" in commands:
-            if offset is None or not offset.strip().isdigit() or int(offset) != len(upload.received):
+            if parse_int((offset or "").strip()) != len(upload.received):
                 raise _invalid(f"Invalid X-Goog-Upload-Offset {offset!r}: the server has received "
                                f"{len(upload.received)} bytes, so the next chunk must start there.")
             try:
@@ -737,9 +738,10 @@ class GeminiWire:
 def _page(call: Call, items: list, *, default: int, maximum: int) -> tuple[list, str | None]:
     """Google paging: ``pageSize`` (clamped to ``maximum``) and an opaque ``pageToken``."""
     raw_size = call.query.get("pageSize") or call.query.get("page_size") or str(default)
-    if not raw_size.isdigit():
-        raise _invalid(f"Invalid value at 'page_size' (TYPE_INT32), \"{raw_size}\"", "page_size")
-    size = min(int(raw_size) or default, maximum)
+    size = parse_int(raw_size, 0)
+    if size is None:
+        raise _invalid(f"Invalid value at 'page_size' (TYPE_INT32), \"{raw_size[:100]}\"", "page_size")
+    size = min(size or default, maximum)
     token = call.query.get("pageToken") or call.query.get("page_token")
     start = 0
     if token:

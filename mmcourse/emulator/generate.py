@@ -14,6 +14,7 @@ from mmcourse import tokens
 from mmcourse.emulator import livelike  # CI's live-like answers: off unless switched on
 from mmcourse.emulator.answers import MediaItem, compose_answer
 from mmcourse.emulator.media import Media
+from mmcourse.emulator.prompting import bounded
 
 # What a thinking block or thought part says: no model runs, so there is no reasoning to show.
 NO_THOUGHTS = ("Offline emulator: no model runs here, so there is no reasoning to show; the answer "
@@ -49,6 +50,7 @@ def compose(
     ``responseSchema``/``responseJsonSchema``): the answer is JSON with exactly its keys.
     """
     items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
+    prompt, system = bounded(prompt), bounded(system) if system else system  # work linear in size
     text = compose_answer(
         prompt, items, system=system, provider=provider, model=model,
         json_mode=json_mode or json_schema is not None, json_schema=json_schema,

@@ -76,7 +76,8 @@ def measure(data: bytes, mime: str, sha256: str | None = None) -> dict:
 
     ``decodable`` is False when the bytes do not decode as their kind (a corrupt image).
     """
-    key = f"{sha256 or hashlib.sha256(data).hexdigest()}:{mime}"
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    key = f"{sha256}:{mime}"
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -85,7 +86,7 @@ def measure(data: bytes, mime: str, sha256: str | None = None) -> dict:
     kind = modality(facts["sniffed"] or mime)
     try:
         if kind == "image":
-            facts.update(_measure_image(data))
+            facts.update(_measure_image(data, facts["sniffed"] or mime, sha256))
         elif kind in ("audio", "video"):
             facts.update(_measure_av(data, kind))
         elif kind == "pdf":
@@ -102,19 +103,19 @@ def measure(data: bytes, mime: str, sha256: str | None = None) -> dict:
     return facts
 
 
-def _measure_image(data: bytes) -> dict:
-    from PIL import Image
+def _measure_image(data: bytes, mime: str, sha256: str) -> dict:
+    """Pixels, frames and fingerprint, from the one decode recognition shares (``image_facts``)."""
+    from mmcourse.emulator.recognise import image_facts
 
-    from mmcourse.media.fingerprint import image_hash
-
-    img = Image.open(io.BytesIO(data))
-    width, height = img.size
-    frames = getattr(img, "n_frames", 1)
-    # Decode at reduced scale (JPEG draft mode): proves the bytes decode and is enough for
-    # the 9x8 fingerprint, at a fraction of the cost for large photos.
-    img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-    img.load()
-    return {"width": width, "height": height, "frames": frames, "image_hash": image_hash(img)}
+    facts, _ = image_facts(data, mime, sha256)
+    if facts.problem:
+        raise ValueError(facts.problem)
+    measured = {"width": facts.width, "height": facts.height, "frames": facts.frames or 1}
+    if facts.image_hash:
+        measured["image_hash"] = facts.image_hash
+    else:
+        measured["oversized"] = True  # measured from the header alone: too many pixels to decode
+    return measured
 
 
 def _measure_av(data: bytes, kind: str) -> dict:

@@ -19,6 +19,7 @@ from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import StoredFile, StoreFull
+from mmcourse.emulator.strict import parse_int
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
@@ -604,11 +605,11 @@ class OpenAIWire:
         if after:
             ids = [f.id for f in files]
             files = files[ids.index(after) + 1:] if after in ids else []
-        try:
-            limit = max(1, min(10_000, int(call.query.get("limit", 10_000))))
-        except ValueError:
-            raise _error(400, f"Invalid 'limit': expected an integer, but got '{call.query['limit']}'.",
-                         "limit", "invalid_type") from None
+        limit = parse_int(call.query.get("limit", "10000"))
+        if limit is None:
+            raise _error(400, f"Invalid 'limit': expected an integer, but got '{call.query['limit'][:100]}'.",
+                         "limit", "invalid_type")
+        limit = max(1, min(10_000, limit))
         page = files[:limit]
         data = [self._file_object(f) for f in page]
         return Reply({"object": "list", "data": data, "first_id": data[0]["id"] if data else None,

@@ -4,13 +4,26 @@ No language model here: a handful of patterns that cover how the course's lesson
 people) ask for JSON, a label from a list, a transcript, a summary, chart values, a comparison,
 a video walk-through or a PDF page. ``parse_intent`` turns prompt + system text into an
 ``Intent``; the answer engine renders ground truth in that form.
+
+The work is linear in the prompt's size whatever it contains: a prompt is read in a bounded
+slice (``bounded``: its first ``ANALYSED_HEAD`` and last ``ANALYSED_TAIL`` characters, where
+people write what they want), and the patterns that could backtrack (listed keys, labels) run
+on clauses of at most ``CLAUSE_WINDOW`` characters.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+# How much of a prompt is read for what it asks (see the module docstring).
+ANALYSED_HEAD = 16_000
+ANALYSED_TAIL = 4_000
+CLAUSE_WINDOW = 400
+MAX_PAGES_NAMED = 1000  # "pages 1-1000000" names at most this many
+MAX_CANDIDATES = 32  # brace blocks tried as a JSON shape, label markers tried as a list of labels
 
 # A JSON shape is what the prompt's skeleton or schema asks for: a dict of key -> shape, a
 # one-element list holding the shape of every item, or a Leaf for a single value.
@@ -64,7 +77,7 @@ _BRIEF = re.compile(
     re.IGNORECASE,
 )
 _JSON_WORD = re.compile(r"\bjson\b", re.IGNORECASE)
-_PAGE = re.compile(r"\bpages?\s+(\d+)(?:\s*(?:-|to|and|&|,)\s*(\d+))?", re.IGNORECASE)
+_PAGE = re.compile(r"\bpages?\s+(\d{1,6})(?:\s*(?:-|to|and|&|,)\s*(\d{1,6}))?(?!\d)", re.IGNORECASE)
 _ORDINAL_PAGE = re.compile(r"\b(first|second|third|fourth|fifth|last)\s+page\b", re.IGNORECASE)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 
@@ -98,6 +111,34 @@ _QUOTED_KEY = re.compile(r"[`\"']([A-Za-z_][\w-]*)[`\"']")
 _BARE_LIST = re.compile(rf"(?<![\w-])({_ELEM}(?:\s*,\s*{_ELEM})+\s*,?\s*(?:and|&)\s*{_ELEM})(?![\w-])")
 
 
+def bounded(text: str) -> str:
+    """The part of ``text`` that is analysed: all of it, or its head and tail when it is long.
+
+    >>> len(bounded("x" * 1_000_000)) == ANALYSED_HEAD + ANALYSED_TAIL + 1
+    True
+    """
+    if len(text) <= ANALYSED_HEAD + ANALYSED_TAIL:
+        return text
+    return f"{text[:ANALYSED_HEAD]}\n{text[-ANALYSED_TAIL:]}"
+
+
+_CLAUSE_END = re.compile(r"[.!?](?=\s|$)|\n[ \t]*\n")
+
+
+def _clauses(text: str) -> Iterator[str]:
+    """Sentences (or paragraphs) of ``text``, each cut into pieces of at most CLAUSE_WINDOW chars."""
+    start = 0
+    for m in _CLAUSE_END.finditer(text):
+        yield from _windows(text[start:m.end()])  # with its end mark: "... a or b?" is a question
+        start = m.end()
+    yield from _windows(text[start:])
+
+
+def _windows(clause: str) -> Iterator[str]:
+    for i in range(0, len(clause), CLAUSE_WINDOW):
+        yield clause[i : i + CLAUSE_WINDOW]
+
+
 def parse_intent(prompt: str, system: str | None = None, json_mode: bool = False,
                  json_schema: dict | None = None) -> Intent:
     """Work out the form of answer ``prompt`` (and ``system``) ask for.
@@ -105,6 +146,8 @@ def parse_intent(prompt: str, system: str | None = None, json_mode: bool = False
     >>> parse_intent('Return JSON with keys "store", "total"').shape
     {'store': Leaf(type=None, enum=None), 'total': Leaf(type=None, enum=None)}
     """
+    prompt = bounded(prompt or "")
+    system = bounded(system) if system else system
     text = f"{system}\n{prompt}" if system else prompt
     shape = shape_from_schema(json_schema) if json_schema else None
     wants_json = json_mode or json_schema is not None or bool(_JSON_WORD.search(text))
@@ -154,6 +197,8 @@ def _brace_blocks(text: str) -> list[str]:
             depth -= 1
             if depth == 0:
                 blocks.append(text[start : i + 1])
+                if len(blocks) == MAX_CANDIDATES:
+                    break
     return blocks
 
 
@@ -162,7 +207,7 @@ def _lenient_json(block: str) -> object:
     for candidate in (block, _relax(block)):
         try:
             return json.loads(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     return None
 
@@ -236,19 +281,23 @@ def shape_from_example(example: object) -> Shape:
 def find_key_list(text: str) -> Shape | None:
     """Keys listed in prose: ``fields: store, date, items (name, price) and total``,
     quoted/backticked names, or a bare list of three or more words."""
-    m = _KEY_LIST.search(text)
-    if m:
-        shape = _listed_shape(m.group(1))
-        if len(shape) >= 2:
-            return shape
+    for clause in _clauses(text):
+        m = _KEY_LIST.search(clause)
+        if m:
+            shape = _listed_shape(m.group(1))
+            if len(shape) >= 2:
+                return shape
+            break
     quoted = list(dict.fromkeys(_QUOTED_KEY.findall(text)))
     if quoted:
         return {k: Leaf() for k in quoted}
-    m = _BARE_LIST.search(text)
-    if m:
-        shape = _listed_shape(m.group(1))
-        if len(shape) >= 3:
-            return shape
+    for clause in _clauses(text):
+        m = _BARE_LIST.search(clause)
+        if m:
+            shape = _listed_shape(m.group(1))
+            if len(shape) >= 3:
+                return shape
+            break
     return None
 
 
@@ -273,19 +322,22 @@ def _listed_shape(listed: str) -> dict:
 
 def find_labels(text: str) -> tuple[str, ...]:
     """The labels a classification prompt offers, in its order (empty if it offers none)."""
-    for m in _LABEL_MARKERS.finditer(text):
-        labels = _split_labels(text[m.end():])
+    for tried, m in enumerate(_LABEL_MARKERS.finditer(text)):
+        labels = _split_labels(text[m.end() : m.end() + CLAUSE_WINDOW])
         if len(labels) >= 2:
             return labels
-    m = _EITHER_OR.search(text)
-    if m:
-        return (m.group(1).strip(), m.group(2).strip())
+        if tried == MAX_CANDIDATES:
+            break
+    for clause in _clauses(text):
+        m = _EITHER_OR.search(clause)
+        if m:
+            return (m.group(1).strip(), m.group(2).strip())
     return ()
 
 
 def _split_labels(rest: str) -> tuple[str, ...]:
     rest = rest.lstrip(" \t:-=")
-    if rest[:1] in "[(":
+    if rest[:1] and rest[0] in "[(":
         close = "]" if rest[0] == "[" else ")"
         end = rest.find(close)
         chunk = rest[1:end] if end > 0 else rest[1:]
@@ -311,7 +363,9 @@ def find_pages(text: str) -> tuple[int, ...]:
     for m in _PAGE.finditer(text):
         first = int(m.group(1))
         last = int(m.group(2)) if m.group(2) else first
-        pages.extend(range(first, max(first, last) + 1))
+        pages.extend(range(first, min(max(first, last), first + MAX_PAGES_NAMED - 1) + 1))
+        if len(pages) >= MAX_PAGES_NAMED:
+            break
     for m in _ORDINAL_PAGE.finditer(text):
         pages.append(_ORDINALS[m.group(1).lower()])
     return tuple(dict.fromkeys(pages))

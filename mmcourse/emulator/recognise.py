@@ -226,7 +226,7 @@ def _recognise(data: bytes, declared: str, digest: str, index: _Index) -> Recogn
         entry = _match_pdf_text(facts, index)
         return Recognition(entry, facts, "pdf_text" if entry else None)
     if family == "image":
-        facts, picture = _image_facts(data, mime, digest)
+        facts, picture = image_facts(data, mime, digest)
         if exact:
             page = 1 if exact.get("kind") == "pdf" else None
             return Recognition(exact, facts, "sha256", page=page, distance=0)
@@ -245,7 +245,7 @@ def _recognise(data: bytes, declared: str, digest: str, index: _Index) -> Recogn
             return Recognition(exact, facts, "sha256")
         if first is None:
             return Recognition(None, facts)
-        match = _match_picture(first, facts, index, kinds=("video",))
+        match = _match_picture(_thumb(first), facts, index, kinds=("video",))
         # A re-encoded whole video is the video, not one moment of it.
         return Recognition(match.entry, facts, "first_frame" if match.entry else None)
     facts = Facts(mime=mime, bytes=len(data), sha256=digest)
@@ -270,8 +270,54 @@ def _open_image(data: bytes) -> tuple[Image.Image, tuple[int, int], str | None, 
     return img.convert("RGB"), size, fmt, n_frames
 
 
+# Pictures larger than this are measured from their header only, never decoded: a decompression
+# bomb (or a plainly upscaled 200-megapixel photo) costs nothing; the wires refuse it by size.
+MAX_DECODE_PIXELS = 50_000_000
+_IMAGES: OrderedDict[tuple[str, str], tuple[Facts, _Thumb | None]] = OrderedDict()
+
+
+def image_facts(data: bytes, mime: str, digest: str | None = None) -> tuple[Facts, _Thumb | None]:
+    """An image's facts and matching thumbnail, decoded once per content (the one image cache:
+    usage counting, validation and recognition all read it)."""
+    digest = digest or hashlib.sha256(data).hexdigest()
+    key = (digest, mime)
+    with _LOCK:
+        cached = _IMAGES.get(key)
+        if cached is not None:
+            _IMAGES.move_to_end(key)
+            return cached
+    facts, img = _image_facts(data, mime, digest)
+    result = (facts, _thumb(img) if img is not None and facts.image_hash is not None else None)
+    with _LOCK:
+        _IMAGES[key] = result
+        while len(_IMAGES) > _CACHE_SIZE:
+            _IMAGES.popitem(last=False)
+    return result
+
+
+_HEADER_LOCK = threading.Lock()
+
+
+def _open_header(data: bytes) -> Image.Image:
+    """The image with only its header read. Pillow refuses to even open a picture over twice its
+    MAX_IMAGE_PIXELS; this reads the size anyway (nothing is decoded: MAX_DECODE_PIXELS guards that)."""
+    try:
+        return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        with _HEADER_LOCK:
+            saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                return Image.open(io.BytesIO(data))
+            finally:
+                Image.MAX_IMAGE_PIXELS = saved
+
+
 def _image_facts(data: bytes, mime: str, digest: str) -> tuple[Facts, Image.Image | None]:
     try:
+        header = _open_header(data)
+        width, height = header.size
+        if width * height > MAX_DECODE_PIXELS:
+            return Facts(mime, len(data), digest, format=header.format, width=width, height=height), None
         img, (width, height), fmt, n_frames = _open_image(data)
     except Exception as exc:  # noqa: BLE001 - Pillow raises many error types for damaged files
         return Facts(mime, len(data), digest, problem=f"the bytes do not decode as an image ({type(exc).__name__}: {exc})"), None
@@ -321,7 +367,7 @@ def _thumb(img: Image.Image) -> _Thumb:
 
 
 def _match_picture(
-    img: Image.Image, facts: Facts, index: _Index, kinds: tuple[str, ...] | None = None
+    query: _Thumb, facts: Facts, index: _Index, kinds: tuple[str, ...] | None = None
 ) -> Recognition:
     value = int(facts.image_hash or "0", 16)
     scored = []
@@ -335,7 +381,6 @@ def _match_picture(
     if not scored:
         return Recognition(None, facts)
     scored.sort(key=lambda s: s[:4])
-    query = _thumb(img)
     verified = []
     for s in scored:
         reference = _reference_thumb(index, s[4], s[5])

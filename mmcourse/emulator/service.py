@@ -21,6 +21,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,8 +150,6 @@ def start_detached(host: str, port: int, *, folder: Path | None = None, idle_tim
                    timeout: float = START_TIMEOUT, extra_args: tuple[str, ...] = (),
                    log_path: Path | None = None) -> Running:
     """Start a detached emulator on ``host:port`` (0: any free port) and wait until it answers."""
-    from mmcourse.emulator import probe
-
     folder = folder or runtime_dir()
     log_path = Path(log_path) if log_path else folder / LOG_FILE
     process = spawn(host, port, folder, idle_timeout, extra_args, log_path)
@@ -165,6 +165,20 @@ def start_detached(host: str, port: int, *, folder: Path | None = None, idle_tim
             process.terminate()
             raise ServiceError(f"the emulator did not answer within {timeout:.0f} s: see {log_path}")
         time.sleep(0.05)
+
+
+def probe(url: str, timeout: float = 2.0) -> str:
+    """What answers at ``url``: ``"mmcourse"``, ``"other"`` (something else) or ``"absent"``."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/_mmcourse/health", timeout=timeout) as r:
+            body = json.loads(r.read(65536) or b"{}")
+    except urllib.error.HTTPError:
+        return "other"
+    except (urllib.error.URLError, OSError):
+        return "absent"
+    except ValueError:
+        return "other"
+    return "mmcourse" if isinstance(body, dict) and body.get("emulator") == "mmcourse" else "other"
 
 
 def stop(folder: Path | None = None, timeout: float = 10.0) -> bool:

@@ -5,7 +5,6 @@ Nothing here knows a provider's format; each ``*_wire`` module shapes its own er
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
@@ -108,33 +107,37 @@ def parse_json(body: bytes) -> Any:
 
 
 # -- base64 ---------------------------------------------------------------------------------
-_STD_B64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 _ANY_B64 = re.compile(r"[A-Za-z0-9+/_\-]*={0,2}")
 
 
 def decode_std_base64(text: str) -> bytes | None:
-    """Strict standard base64 (with padding), as OpenAI and Anthropic require; None if invalid."""
+    """Strict standard base64 (with padding), as OpenAI and Anthropic require; None if invalid.
+
+    One pass: ``a2b_base64(strict_mode=True)`` checks the alphabet and the padding as it decodes.
+    """
     if not isinstance(text, str):
         return None
-    raw = text.encode("ascii", "replace")
-    if len(raw) % 4 or not _STD_B64.fullmatch(raw):
-        return None
     try:
-        return base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
+        return binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
+    except (UnicodeEncodeError, binascii.Error, ValueError):
         return None
+
+
+_URL_SAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
 
 
 def decode_proto_base64(text: str) -> bytes | None:
     """proto3-JSON bytes: standard or URL-safe alphabet, padded or not (Gemini); None if invalid."""
-    if not isinstance(text, str) or not _ANY_B64.fullmatch(text):
+    if not isinstance(text, str):
         return None
-    body = text.rstrip("=")
+    try:
+        body = text.encode("ascii").rstrip(b"=").translate(_URL_SAFE_TO_STD)
+    except UnicodeEncodeError:
+        return None
     if len(body) % 4 == 1:
         return None
-    body = body.replace("-", "+").replace("_", "/")
     try:
-        return base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+        return binascii.a2b_base64(body + b"=" * (-len(body) % 4), strict_mode=True)
     except (binascii.Error, ValueError):
         return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import operator
 import re
@@ -16,7 +17,9 @@ _NUMBER = r"\(*\s*-?\d+(?:\.\d+)?\s*\)*"
 
 
 # Linear on purpose (no nested optional whitespace), so a long prompt cannot make it backtrack.
-_ARITH = re.compile(rf"(?<![\w.]){_NUMBER}(?:\s*(?:\*\*|//|[-+*/x×÷^%])\s*{_NUMBER})+")
+# (?<!...\()(?=[(\d-]): a match starts only where a number can, at the first of a run of "(", so runs of
+# spaces or brackets are not rescanned from each of their positions (linear, not quadratic).
+_ARITH = re.compile(rf"(?<![\w.(])(?=[(\d-]){_NUMBER}(?:\s*(?:\*\*|//|[-+*/x×÷^%])\s*{_NUMBER})+")
 
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -78,7 +81,7 @@ _ARITH_CUE = re.compile(r"what(?:'s| is| are)|calculate|compute|evaluate|how muc
 
 def _arithmetic(prompt: str) -> tuple[str, float | int] | None:
     """The first arithmetic expression a prompt asks to compute ("What is 2+2?")."""
-    for m in _ARITH.finditer(prompt):
+    for m in itertools.islice(_ARITH.finditer(prompt), 16):  # the first few: linear work per prompt
         rest = (prompt[: m.start()] + prompt[m.end() :]).split()
         if not _ARITH_CUE.search(prompt) and len(rest) > 2:
             continue  # "a 512 x 512 image" or a date is not a sum to work out
