@@ -4,6 +4,10 @@ One command (``mmcourse notebooks build``) syncs every percent-format source to 
 ``.ipynb``, executes it offline against the emulator, releases the student versions into
 ``notebooks/`` and executes those too. Outputs are scrubbed so committed notebooks are
 deterministic, small, and free of keys, home paths and timestamps.
+
+A cell whose output nbval should compare carries the tag on its marker line,
+``# %% tags=["nbval-check-output"]`` (a tag, not a comment in the learner's code). The cells
+that answer a "**Predict ...**" question reach students unrun (see ``release.tag_predictions``).
 """
 
 from __future__ import annotations

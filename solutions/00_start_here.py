@@ -31,7 +31,8 @@
 #
 # Each notebook opens with its objectives and a setup cell, then teaches by sending **real HTTP
 # requests** and looking at what comes back. Cells marked **Predict** ask you to guess an output
-# before you run the cell that shows it: guessing first is what makes it stick. Each lesson ends
+# before you run the cell that shows it (that cell comes to you unrun): guessing first is what
+# makes it stick. Each lesson ends
 # with 2 to 4 exercises that you check in the notebook.
 #
 # | Lessons | What you build |
@@ -231,7 +232,8 @@ print(config.provider_config("anthropic", env={"MMCOURSE_MODE": "offline"}, dote
 #
 # - Write your code, run your cell, then run the check cell. It prints ✓ or ✗ for each visible
 #   test, and why. Until you start, it says *not attempted yet*.
-# - `hint("ex-id")` shows the next hint, one at a time.
+# - Until every test passes, the check's report ends with the hints, each behind a "Hint 1 of 2"
+#   toggle: open one at a time. `hint("ex-id")` shows the next one too.
 # - Exercises about the wire format are judged by **what actually reached the emulator**: the
 #   check reads the emulator's request log for your session, not your variables. Checks always
 #   send to the emulator, even when you are live, so they are free and repeatable.

@@ -181,9 +181,16 @@ def tracebacks(notebook) -> list[str]:
     return [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
 
 
+CURRENT_IS_JS = """(rel) => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  return !!w && !!w.context && w.context.path === rel;
+}"""
+
+
 def open_and_run(page, base: str, token: str, rel: str):
     """Open a notebook in Lab, wait for its kernel, run all cells; the notebook's locator."""
     page.goto(f"{base}/lab/tree/{rel}?token={token}")
+    page.wait_for_function(CURRENT_IS_JS, arg=rel, timeout=60_000, polling=250)
     page.wait_for_selector(f"{NOTEBOOK} .jp-CodeCell", timeout=60_000)
     page.wait_for_function(KERNEL_IDLE_JS, timeout=60_000, polling=250)
     run_all_cells(page)
@@ -256,6 +263,7 @@ def assert_reopened_notebook_shows_its_outputs(page, base: str, token: str, rel:
     save_and_wait(page, base, token, rel)
     shut_down_kernels(base, token)
     page.goto(f"{base}/lab/tree/{rel}?token={token}")
+    page.wait_for_function(CURRENT_IS_JS, arg=rel, timeout=60_000, polling=250)
     notebook = page.locator(NOTEBOOK)
     page.wait_for_selector(f"{NOTEBOOK} .jp-CodeCell", timeout=60_000)
     check_cards(notebook).first.wait_for(timeout=30_000)

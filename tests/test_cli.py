@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mmcourse.cli import main
 
 
@@ -58,8 +60,6 @@ def test_path_lists_a_path_with_its_times(capsys):
 
 
 def test_an_unknown_path_is_refused_with_the_choices():
-    import pytest
-
     from mmcourse import paths
 
     with pytest.raises(KeyError, match="workshop-3h, one-day"):
@@ -102,3 +102,12 @@ def test_open_trusts_the_shipped_notebooks(tmp_path, monkeypatch):
     assert trust_notebooks(tmp_path) == 1
     assert NotebookNotary().check_signature(nbformat.read(tmp_path / "a.ipynb", as_version=4))
     assert trust_notebooks(tmp_path) == 0
+
+
+@pytest.mark.slow
+def test_the_workshop_path_rehearses_with_every_check_passing():
+    from mmcourse import paths
+
+    rows = paths.rehearse("workshop-3h")
+    assert [row["lesson"][:2] for row in rows] == list(paths.get("workshop-3h").lessons)
+    assert all(row["checks"] >= 2 and row["passed"] == row["checks"] for row in rows), rows

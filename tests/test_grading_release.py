@@ -171,6 +171,18 @@ def test_predict_answers_are_tagged_to_reach_students_unrun():
     assert after.metadata["tags"] == ["nbval-check-output"], "cells after the next markdown stay as they are"
 
 
+def test_only_the_cells_up_to_the_printed_answer_are_predictions():
+    text = PREDICTING.replace('\n# %% [markdown]\n# Three, as you guessed.\n', '\n# %%\nx = 1\n')
+    nb = release_notebook(jupytext.reads(text, fmt="py:percent"), "fixture")
+    assert PREDICT_TAG not in nb.cells[-2].metadata.get("tags", []), "x = 1 comes after the answer"
+
+
+def test_a_sentence_that_mentions_predict_cells_is_no_question():
+    text = FIXTURE.read_text() + '\n# %% [markdown]\n# Cells marked **Predict** ask you to guess.\n\n# %%\nimport os\n'
+    nb = release_notebook(jupytext.reads(text, fmt="py:percent"), "fixture")
+    assert PREDICT_TAG not in nb.cells[-1].metadata.get("tags", [])
+
+
 def test_the_register_line_sits_below_the_tests(student):
     cell = next(c for c in student.cells if cell_role(c)[1] == "check")
     lines = cell.source.rstrip().split("\n")

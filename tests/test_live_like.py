@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,9 +37,9 @@ LESSONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.py"))
 KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
 # Keys the emulator accepts (no "invalid" in them) and that look like no real key.
 LIVE = {
-    "openai": {"OPENAI_API_KEY": "livelike-openai-key", "OPENAI_BASE_URL": "{origin}/v1"},
-    "anthropic": {"ANTHROPIC_API_KEY": "livelike-anthropic-key", "ANTHROPIC_BASE_URL": "{origin}"},
-    "gemini": {"GEMINI_API_KEY": "livelike-gemini-key", "GOOGLE_GEMINI_BASE_URL": "{origin}"},
+    "openai": {"OPENAI_API_KEY": "livelike-openai-{mode}", "OPENAI_BASE_URL": "{origin}/v1"},
+    "anthropic": {"ANTHROPIC_API_KEY": "livelike-anthropic-{mode}", "ANTHROPIC_BASE_URL": "{origin}"},
+    "gemini": {"GEMINI_API_KEY": "livelike-gemini-{mode}", "GOOGLE_GEMINI_BASE_URL": "{origin}"},
 }
 MODES = {"anthropic-live": ("anthropic",), "all-live": ("openai", "anthropic", "gemini")}
 CELL_TIMEOUT_S = 180
@@ -80,14 +81,14 @@ def live_like_origin(tmp_path_factory):
             proc.wait(timeout=10)
 
 
-def kernel_env(live: tuple[str, ...], live_origin: str, offline_origin: str) -> dict[str, str]:
-    """Keys and base URLs for the ``live`` providers; the rest offline at the plain emulator."""
+def kernel_env(mode: str, live_origin: str, offline_origin: str) -> dict[str, str]:
+    """Keys and base URLs for the providers ``mode`` makes live; the rest offline at the plain emulator."""
     env = {k: v for k, v in os.environ.items()
            if k not in KEY_VARS and not k.startswith("MMCOURSE_") and not k.endswith("_BASE_URL")}
     env.update({"MMCOURSE_EMULATOR_URL": offline_origin, "MMCOURSE_PLAIN": "1", "PYTHONHASHSEED": "0",
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
-    for provider in live:
-        env.update({name: value.format(origin=live_origin) for name, value in LIVE[provider].items()})
+    for provider in MODES[mode]:  # a key per mode: each mode's live calls have a log of their own
+        env.update({name: value.format(origin=live_origin, mode=mode) for name, value in LIVE[provider].items()})
     return env
 
 
@@ -121,12 +122,27 @@ def run_lesson(source: Path, env: dict[str, str], workdir: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", list(MODES))
 def test_every_lesson_runs_and_passes_its_checks_live(mode, live_like_origin, emulator, tmp_path):
-    env = kernel_env(MODES[mode], live_like_origin, emulator.base_url.rstrip("/"))
+    env = kernel_env(mode, live_like_origin, emulator.base_url.rstrip("/"))
+    before = live_calls(live_like_origin)
     with ThreadPoolExecutor(max_workers=2) as pool:  # two kernels at a time (the machine has 2 cores)
         found = list(pool.map(lambda source: run_lesson(source, env, tmp_path / mode), LESSONS))
     problems = [problem for lesson in found for problem in lesson]
     assert problems == [], f"{mode}: {len(problems)} problem(s); notebooks in {tmp_path / mode}\n\n" + \
         "\n\n".join(problems)
+    after = live_calls(live_like_origin)
+    for provider in LIVE:  # the live providers really took the live path, and only they did
+        calls = after[provider] - before[provider]
+        if provider in MODES[mode]:
+            assert calls >= 20, f"{mode}: only {calls} {provider} calls reached the live-like server"
+        else:
+            assert calls == 0, f"{mode}: {provider} is offline, yet {calls} calls reached the live-like server"
+
+
+def live_calls(origin: str) -> Counter:
+    """Requests the live-like server has logged so far, per provider (every scope)."""
+    from mmcourse.emulator.control import EmulatorControl
+
+    return Counter(record["provider"] for record in EmulatorControl(origin, scope="*").log())
 
 
 def test_the_live_like_server_varies_answers_and_keeps_shapes(live_like_origin):

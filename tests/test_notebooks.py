@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mmcourse import registry
-from mmcourse.grading.release import PREDICT_TAG
+from mmcourse.grading.release import PREDICT_TAG, is_predict_question
 from mmcourse.notebooks import HOME_PATH, MAX_NOTEBOOK_BYTES, SECRET_PATTERNS, sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ STUDENT_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 def test_student_notebooks_show_no_predict_answer(path):
     cells = json.loads(path.read_text())["cells"]
     for index, cell in enumerate(cells):
-        if cell["cell_type"] == "markdown" and "**Predict" in "".join(cell["source"]):
+        if is_predict_question(cell):
             answer = next(c for c in cells[index + 1:] if c["cell_type"] == "code")
             assert PREDICT_TAG in answer["metadata"].get("tags", []), f"cell {index}: the answer is not tagged"
             assert answer["outputs"] == [] and answer["execution_count"] is None, \

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,22 +115,37 @@ def clear_outputs(cells: Cells, ctx: Context) -> Cells:
     return out
 
 
+PREDICT_QUESTION = re.compile(r"(?:^|[.!?)]\s)\*\*Predict", re.MULTILINE)  # a sentence that starts "**Predict"
+
+
 def is_predict_question(cell) -> bool:
-    """A markdown cell that asks the learner to predict what the next cell shows."""
-    return cell["cell_type"] == "markdown" and "**Predict" in normalize_source(cell["source"])
+    """A markdown cell with a sentence that starts "**Predict": a question about the next output."""
+    return cell["cell_type"] == "markdown" and bool(PREDICT_QUESTION.search(normalize_source(cell["source"])))
+
+
+def _answer_span(cells: Cells, start: int) -> list[int]:
+    """The code cells after a Predict question that answer it: up to the first whose output is
+    checked (the one that prints the answer), else just the first; never past a markdown cell."""
+    following = []
+    for index in range(start + 1, len(cells)):
+        if cells[index]["cell_type"] != "code":
+            break
+        following.append(index)
+        if CHECK_OUTPUT_TAG in cells[index].metadata.get("tags", []):
+            return following
+    return following[:1]
 
 
 def tag_predictions(cells: Cells, ctx: Context) -> Cells:
-    """Tag the code cells that answer a Predict question (up to the next markdown cell).
+    """Tag the code cells that answer a Predict question with ``predict``.
 
     Their outputs are the answer, so students get them unrun (``mmcourse notebooks build``
     leaves them empty), and nbval does not compare them in the student notebooks.
     """
-    out, answering = [], False
-    for cell in cells:
-        if cell["cell_type"] == "markdown":
-            answering = is_predict_question(cell)
-        elif answering and cell_role(cell)[1] is None:
+    answers = {i for start, cell in enumerate(cells) if is_predict_question(cell) for i in _answer_span(cells, start)}
+    out = []
+    for index, cell in enumerate(cells):
+        if index in answers and cell_role(cell)[1] is None:
             cell = copy.deepcopy(cell)
             tags = [t for t in cell.metadata.get("tags", []) if t != CHECK_OUTPUT_TAG]
             cell.metadata["tags"] = [*tags, PREDICT_TAG]
