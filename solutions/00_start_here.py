@@ -43,6 +43,8 @@
 # | 06-10 | charts, receipts, audio, video, several images and PDFs |
 # | 11-12 | errors and retries; tokens, cost and routing |
 # | 13 | capstone: a document analyser across providers |
+# | 14 | privacy, limits, and when not to send an image at all |
+# | 15 | appendix: the same calls through the official SDKs |
 #
 # Every lesson states its own time. **Teaching paths**, by those times:
 #
@@ -51,7 +53,8 @@
 # | 3-hour workshop (`workshop-3h`) | 00 to 05 | 20 + 30 + 30 + 30 + 30 + 35 min = 2 h 55 min |
 # | one-day course (`one-day`) | 00 to 05, then 06, 07, 10, 11, 12 | 2 h 55 min + 30 + 35 + 35 + 40 + 35 min = 5 h 50 min, plus breaks |
 #
-# Lessons 08 (audio), 09 (video) and the capstone 13 make a second day or homework. Teachers:
+# Lessons 08 (audio), 09 (video), the capstone 13, 14 (privacy and limits) and the SDK appendix
+# 15 make a second day or homework. Teachers:
 # `python -m mmcourse path workshop-3h` lists a path and rehearses it.
 #
 # The first code cell of every lesson is the same two lines. Run it now (Shift+Enter).

@@ -69,8 +69,7 @@ print(len(photo), "bytes")
 # Pillow reads it back. GPS is stored as degrees, minutes and seconds; turn it into the decimal
 # degrees a map wants.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 def gps_of(data):
     """(latitude, longitude) in decimal degrees from a JPEG's EXIF, or None."""
     gps = Image.open(io.BytesIO(data)).getexif().get_ifd(IFD.GPSInfo)
@@ -96,8 +95,7 @@ print("where: ", gps_of(photo))
 #
 # **Predict:** lesson 01 turned bytes into base64 for the JSON body. Does that remove the GPS?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import base64
 
 sent = base64.b64encode(photo).decode("ascii")
@@ -107,8 +105,7 @@ print(gps_of(base64.b64decode(sent)))
 # No: base64 is lossless, so the provider gets every byte, GPS included. Resizing does not
 # always help either. Re-saving with Pillow drops the EXIF block, but look at what it keeps:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 upright = ImageOps.exif_transpose(Image.open(io.BytesIO(photo)))
 buffer = io.BytesIO()
 upright.save(buffer, "JPEG")
@@ -214,8 +211,7 @@ def test_random_photos_lose_every_kind_of_metadata_and_stay_upright(rng):
 # Metadata is only half of it. The pixels themselves can be personal data. Look at what the
 # ground truth of one course receipt holds:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 receipt = datasets.entry("receipts/greenleaf_market.png")["truth"]
 for key in ("store", "address", "date", "time", "payment_method"):
     print(f"{key:>15}: {receipt[key]}")
@@ -471,8 +467,7 @@ def test_other_errors_raise():
 # 1,000 pages each month free (cloud.google.com/vision/pricing, 2026). A vision call per page
 # costs the page's image tokens plus the prompt and the answer, at the course's dated prices:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from decimal import Decimal
 
 from mmcourse import pricing, tokens

@@ -34,8 +34,7 @@ conf = mmcourse.setup()
 # %% [markdown]
 # The three SDKs, if they are installed:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import importlib.util
 
 for package in ("openai", "anthropic", "google.genai"):
@@ -88,8 +87,7 @@ reply = client.chat.completions.create(model=MODELS["openai"], messages=messages
 print(reply.choices[0].message.content)
 sdk_record = last_request("openai")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("same body:", sdk_record["request"] == hand_record["request"])
 print("same image bytes:", [m["sha256"] for m in sdk_record["media"]] == [m["sha256"] for m in hand_record["media"]])
 print("user-agent by hand:", hand_record["headers"]["user-agent"].split("/")[0])
@@ -126,8 +124,7 @@ message = claude.messages.create(model=MODELS["anthropic"], max_tokens=300,
 print(message.content[0].text)
 sdk_record = last_request("anthropic")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("same body:", sdk_record["request"] == hand_record["request"])
 print("anthropic-version by hand:", hand_record["headers"].get("anthropic-version"))
 print("anthropic-version by SDK: ", sdk_record["headers"].get("anthropic-version"))
@@ -155,8 +152,7 @@ answer = gemini.models.generate_content(
 print(answer.text)
 sdk_record = last_request("gemini")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import json
 
 print(sdk_record["path"])
@@ -172,8 +168,7 @@ print(json.dumps(sdk_record["request"], indent=1)[:520])
 # - the image is **URL-safe base64** (`_9j_` where you saw `/9j/`: `-` and `_` instead of `+`
 #   and `/`). The same bytes arrived, as the log's hash shows:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(sdk_record["media"][0]["sha256"] == datasets.entry("photos/chelsea.jpg")["sha256"])
 
 # %% [markdown] mmcourse={"exercise": "ex-sdk-openai", "role": "instructions", "title": "Lesson 02 through the SDK", "points": 2, "difficulty": "easy"}
