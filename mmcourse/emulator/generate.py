@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mmcourse import tokens
-from mmcourse.emulator.answers import MediaItem, compose_answer
 from mmcourse.emulator.media import Media
 
 # What a thinking block or thought part says: no model runs, so there is no reasoning to show.
@@ -47,6 +46,10 @@ def compose(
     (OpenAI ``response_format.json_schema``, Anthropic ``output_config.format``, Gemini
     ``responseSchema``/``responseJsonSchema``): the answer is JSON with exactly its keys.
     """
+    # Imported on first use: the answer engine loads the image libraries and the course manifest,
+    # and the emulator should be up (and answer /health) before the first request needs them.
+    from mmcourse.emulator.answers import MediaItem, compose_answer
+
     items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
     return compose_answer(
         prompt, items, system=system, provider=provider, model=model,
