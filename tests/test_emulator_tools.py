@@ -407,3 +407,22 @@ def test_anthropic_tool_definitions_cost_input_tokens_with_the_tool_use_system_p
                           tools=[ANT_TOOL]).json()["usage"]
     # 346 tokens of tool-use system prompt (tool_choice auto) plus the definition's own text.
     assert with_tools["input_tokens"] - plain["input_tokens"] > 346
+
+
+def test_gemini_3_refuses_a_replayed_call_without_its_thought_signature(origin, api_key):
+    contents = [{"role": "user", "parts": [{"text": "What is the weather in Paris?"}]},
+                {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}]},
+                {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": {"output": "Sunny"}}}]}]
+    resp = generate(origin, api_key, {"contents": contents, "tools": GEM_TOOLS}, model="gemini-3-flash-preview")
+    assert resp.status_code == 400
+    assert resp.json()["error"]["message"].startswith("Function call is missing a thought_signature in functionCall parts.")
+
+
+def test_gemini_3_takes_back_the_signed_call_it_made(origin, api_key):
+    ask = [{"role": "user", "parts": [{"text": "What is the weather in Paris?"}]}]
+    first = generate(origin, api_key, {"contents": ask, "tools": GEM_TOOLS, "toolConfig": calling("ANY", ["get_weather"])},
+                     model="gemini-3-flash-preview").json()["candidates"][0]["content"]
+    assert first["parts"][0]["thoughtSignature"]
+    reply = {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": {"output": "Sunny"}}}]}
+    resp = generate(origin, api_key, {"contents": [*ask, first, reply], "tools": GEM_TOOLS}, model="gemini-3-flash-preview")
+    assert resp.status_code == 200 and "Sunny" in resp.json()["candidates"][0]["content"]["parts"][0]["text"]

@@ -55,12 +55,34 @@ class Tooling:
     prompt: str | None = None
 
 
-def read(request: dict) -> Tooling:
-    """Validate ``tools`` and ``toolConfig.functionCallingConfig``; check the turn order."""
+def read(request: dict, model_id: str = "") -> Tooling:
+    """Validate ``tools`` and ``toolConfig.functionCallingConfig``; check the turn order (and, for
+    Gemini 3, that function calls sent back carry their ``thoughtSignature``)."""
     tools = _declarations(request.get("tools"))
     tooling = Tooling(tools, _choice(request.get("tool_config"), tools))
-    tooling.results, tooling.prompt = _turns(request.get("contents") or [])
+    contents = request.get("contents") or []
+    if model_id.startswith(SIGNED_MODELS):
+        _check_signatures(contents)
+    tooling.results, tooling.prompt = _turns(contents)
     return tooling
+
+
+# Gemini 3 refuses a replayed function call without the thoughtSignature it came with (real 400s
+# quoted by many clients, 2025-12 .. 2026-08); 2.5 models do not check.
+SIGNED_MODELS = ("gemini-3",)
+
+
+def _check_signatures(contents: list) -> None:
+    for i, content in enumerate(contents):
+        if (_get(content, "role") or "user") != "model":
+            continue
+        calls = [p for p in _parts(content) if _get(p, "functionCall") is not None]
+        if calls and not _get(calls[0], "thoughtSignature"):
+            name = _get(_get(calls[0], "functionCall"), "name")
+            # The first sentence is the real one; what follows it is UNCONFIRMED.
+            raise _invalid(f"Function call is missing a thought_signature in functionCall parts. This is "
+                           f"required for tools to work correctly: send back the model's parts unchanged "
+                           f"(function call `{name}` in contents[{i}]).")
 
 
 def _declarations(value: Any) -> list[ToolSpec]:

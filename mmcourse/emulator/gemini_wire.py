@@ -359,7 +359,7 @@ class GeminiWire:
                               tokens.tool_tokens(NAME, request.get("tools") or []))
             return Reply({"totalTokens": usage.input_tokens, "promptTokensDetails": _details(usage)})
         config = request.get("generation_config") or {}
-        tooling = gemini_tools.read(request)
+        tooling = gemini_tools.read(request, model.id)
         found["tools"] = request.get("tools") or []
         system = found["system"] or None
         json_args = {"json_mode": found["json_mode"], "json_schema": found["json_schema"]}

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from mmcourse import tokens
 from mmcourse.emulator import livelike  # CI's live-like answers: off unless switched on
-from mmcourse.emulator.answers import MediaItem, compose_answer
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.prompting import bounded
 
@@ -49,6 +48,10 @@ def compose(
     (OpenAI ``response_format.json_schema``, Anthropic ``output_config.format``, Gemini
     ``responseSchema``/``responseJsonSchema``): the answer is JSON with exactly its keys.
     """
+    # Imported on first use: the answer engine loads the image libraries and the course manifest,
+    # and the emulator should be up (and answer /health) before the first request needs them.
+    from mmcourse.emulator.answers import MediaItem, compose_answer
+
     items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
     prompt, system = bounded(prompt), bounded(system) if system else system  # work linear in size
     text = compose_answer(
