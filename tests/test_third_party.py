@@ -43,11 +43,18 @@ class Expense(BaseModel):
     currency: str
 
 
+# .ci/run sets this in the second environment it builds for litellm and instructor, so that a
+# broken install there fails the run instead of skipping quietly.
+REQUIRED = {m for m in os.environ.get("MMCOURSE_REQUIRE_THIRD_PARTY", "").split(",") if m}
+
+
 def need(module: str):
     """Import a third-party library, or skip: it is not a course dependency."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
+        if module.split(".")[0] in REQUIRED:
+            raise
         pytest.skip(f"{module} is not installed ({exc}); see this module's docstring for the versions")
 
 
@@ -349,3 +356,13 @@ def test_instructor_retries_a_429(origin, api_key, control, provider):
                                 messages=instructor_messages(provider, ASK_EXPENSE))
     assert expense.model_dump() == TRUTH
     assert statuses(control, provider) == [429, 200]
+
+
+# ---------------------------------------------------------------- what the installs hold
+
+
+@pytest.mark.parametrize("module", ["langchain_openai", "langchain_anthropic", "langchain_google_genai",
+                                    "pydantic_ai"])
+def test_the_test_extra_installs_the_clients_that_fit_beside_the_sdks(module):
+    """These four are in pyproject's test extra, so the suite runs them (never skips them)."""
+    importlib.import_module(module)
