@@ -63,8 +63,8 @@ def modality(mime: str) -> str:
 
 def check_capability(provider: str, model: str, parts: list[Part]) -> None:
     """Raise CapabilityError before sending when ``model`` cannot read one of ``parts``."""
-    if provider == "local":
-        return  # self-hosted models are not in the registry; the server decides
+    if not registry.models_for(provider):
+        return  # a provider whose models are not in the registry (a self-hosted server) decides
     entry = registry.get_model(model)
     if entry.provider != provider:
         raise CapabilityError(f"{model!r} is a {entry.provider} model, not a {provider} one.")

@@ -112,7 +112,7 @@ def provider_config(
     if mode == "offline":
         base = offline_base_url(provider, origin or emulator_url(env))
         return ProviderConfig(provider, "offline", base, None, offline_key(env))
-    if not key and provider != "local":
+    if not key and not getattr(module, "KEY_OPTIONAL", False):  # a self-hosted server may need none
         names = " or ".join(module.KEY_ENV_VARS)
         raise ConfigError(
             f"MMCOURSE_MODE=live but no key for {provider}: set {names} (in the environment or .env), "

@@ -73,7 +73,7 @@ def _m(id, provider, name, released, modalities, image_tokens=None, **kw) -> Mod
     return Model(id, provider, name, released, modalities, image_tokens or {}, **kw)
 
 
-MODELS: tuple[Model, ...] = (
+MODELS: list[Model] = [
     # OpenAI (ModelIdsShared in the official OpenAPI spec, 2026-08)
     _m("gpt-4o", "openai", "GPT-4o", "2024-05-13", _VISION, _tile(85, 170), context_window=128_000, max_output_tokens=16_384),
     _m("gpt-4o-mini", "openai", "GPT-4o mini", "2024-07-18", _VISION, _tile(2833, 5667), context_window=128_000, max_output_tokens=16_384),
@@ -108,7 +108,7 @@ MODELS: tuple[Model, ...] = (
     _m("gemini-3-flash-preview", "gemini", "Gemini 3 Flash (preview)", "2025-12-17", _GEMINI_ALL, _GEM_3, context_window=1_048_576, max_output_tokens=65_536),
     _m("gemini-3.1-pro-preview", "gemini", "Gemini 3.1 Pro (preview)", "2026-02-19", _GEMINI_ALL, _GEM_3, context_window=1_048_576, max_output_tokens=65_536),
     _m("gemini-3.5-flash", "gemini", "Gemini 3.5 Flash", "2026-06-24", _GEMINI_ALL, _GEM_3, context_window=1_048_576, max_output_tokens=65_536),
-)
+]
 
 # Retirement days are the providers' announced shutdown dates; where only the month was
 # announced the first day is used (UNCONFIRMED to the day).
@@ -181,6 +181,17 @@ def default_model(provider: str, modality: str = TEXT) -> str:
         return DEFAULTS[provider]
     except KeyError:
         raise ValueError(f"unknown provider {provider!r}; choose one of {PROVIDERS}") from None
+
+
+def register(*models: Model, default: str | None = None) -> None:
+    """Add models (a fourth provider's); ``default`` becomes its provider's default model."""
+    for model in models:
+        if model.id in _BY_ID:
+            raise ValueError(f"{model.id!r} is already in the registry")
+        MODELS.append(model)
+        _BY_ID[model.id] = model
+    if default is not None:
+        DEFAULTS[_BY_ID[default].provider] = default
 
 
 def accepts(model_id: str, modality: str) -> bool:

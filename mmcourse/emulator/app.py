@@ -8,10 +8,10 @@ Which provider a request is for is decided by data each wire module declares:
    Bearer`` -> OpenAI. That is how ``GET /v1/models`` and ``/v1/files`` (shared by all three SDKs)
    are told apart; a request with none of these headers is answered as OpenAI.
 
-Every wire module offers the same small protocol (``WIRE`` object): ``name``, ``owns_paths``,
-``marker_headers``, ``routes`` [(method, path regex, handler, body limit[, auth])], ``api_key``,
-``authenticate``, ``error_reply``, ``bad_json``, ``too_large``, ``no_route``, ``fault``,
-``rate_limited``, ``headers`` and ``new_request_id``. A fourth provider is one more module.
+Every wire module's ``WIRE`` object keeps one contract, ``mmcourse.emulator.wire.Wire`` (a
+``typing.Protocol``): its name, the paths it owns, its marker headers, its routes, and how it
+reads a key and shapes each kind of error. A fourth provider is one more module, served with
+``register_wire`` (``tests/test_fourth_provider.py``).
 """
 
 from __future__ import annotations
@@ -39,13 +39,22 @@ from mmcourse.emulator import (
     openai_wire,
     urls,
 )
-from mmcourse.emulator.state import EmulatorState, scope_of
-from mmcourse.emulator.wire import ApiError, BadJson, Call, Reply, parse_json, truncate_base64
+from mmcourse.emulator.state import EmulatorState, Fault, scope_of
+from mmcourse.emulator.wire import (
+    WIRE_CONTRACT,
+    ApiError,
+    BadJson,
+    Call,
+    Reply,
+    Wire,
+    parse_json,
+    truncate_base64,
+)
 from mmcourse.identity import SCOPE_HEADER
 
 VERSION = "1.0.0"
-# Checked in this order for owned paths and then for marker headers.
-WIRES = (gemini_wire.WIRE, anthropic_wire.WIRE, openai_wire.WIRE)
+# Checked in this order for owned paths and then for marker headers (register_wire adds more).
+WIRES: list[Wire] = [gemini_wire.WIRE, anthropic_wire.WIRE, openai_wire.WIRE]
 FALLBACK = openai_wire.WIRE
 # Headers kept in the request log (values of key-bearing headers are never stored).
 LOGGED_HEADERS = ("content-type", "content-length", "user-agent", "anthropic-version",
@@ -57,6 +66,22 @@ SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
 INLINE_BODY_BYTES = 4096
 
 _OWNED = [(re.compile(p), w) for w in WIRES for p in w.owns_paths]
+
+
+def register_wire(wire: Wire) -> None:
+    """Serve one more provider's wire format: its owned paths are matched first, like the others'.
+
+    A fourth provider is its ``mmcourse/providers/<name>.py`` (``providers.register``), its models
+    (``registry.register``) and its emulator wire here; ``tests/test_fourth_provider.py`` shows it.
+    """
+    missing = [n for n in WIRE_CONTRACT if not hasattr(wire, n)]
+    if missing:
+        raise TypeError(f"{type(wire).__name__} lacks {', '.join(missing)} of the wire contract "
+                        "(mmcourse.emulator.wire.Wire)")
+    if wire.name in {w.name for w in WIRES}:
+        raise ValueError(f"a wire named {wire.name!r} is already served")
+    WIRES.insert(0, wire)
+    _OWNED[:0] = [(re.compile(p), wire) for p in wire.owns_paths]
 
 
 def detect_provider(path: str, headers: dict[str, str], query: dict[str, str]):
@@ -138,7 +163,7 @@ class EmulatorApp:
                 if fault.latency_ms:
                     await asyncio.sleep(fault.latency_ms / 1000)
                 if fault.status is not None:
-                    raise wire.fault(call, fault.status, fault.retry_after)
+                    raise wire.fault(call, fault)
             allowed, rpm, remaining, reset = self.state.rate_hit(call.scope, wire.name)
             rate = (rpm, remaining, reset)
             if not allowed:
@@ -150,7 +175,7 @@ class EmulatorApp:
         except ApiError as exc:
             error = exc
         except Exception as exc:  # an emulator bug: still answer in the provider's shape
-            error = wire.fault(call, 500, None)
+            error = wire.fault(call, Fault(500))
             error.message = f"{error.message} (mmcourse emulator bug: {type(exc).__name__}: {exc})"
             traceback.print_exc()
         if error is not None:
@@ -247,10 +272,12 @@ class EmulatorApp:
             provider = provider_of(data.get("provider"))
             if provider is None:
                 raise ValueError("a fault needs a 'provider'")
-            state.inject_fault(scope, provider, data.get("status"), int(data.get("count", 1)),
-                               int(data.get("latency_ms", 0)), data.get("retry_after"))
+            fields = {k: v for k, v in data.items() if k not in ("provider", "count")}
+            state.add_fault(scope, provider, Fault.from_json(fields), data.get("count", 1))
             return {"scope": scope, "provider": provider,
                     "pending": state.pending_faults(scope, provider)}
+        if (method, action) == ("GET", "faults/schema"):
+            return Fault.json_schema()
         if (method, action) == ("DELETE", "faults"):
             state.clear_faults(scope, provider_of(query.get("provider")))
             return {"scope": scope, "cleared": "faults"}

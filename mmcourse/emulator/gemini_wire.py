@@ -26,7 +26,7 @@ from mmcourse.emulator.gemini_usage import details as _details
 from mmcourse.emulator.gemini_usage import signature, thought_parts, thought_tokens, usage_metadata
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
-from mmcourse.emulator.state import StoredFile, StoreFull, Upload
+from mmcourse.emulator.state import Fault, StoredFile, StoreFull, Upload
 from mmcourse.emulator.strict import parse_int
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
@@ -279,7 +279,8 @@ class GeminiWire:
     def no_route(self, call: Call) -> ApiError:
         return _error(404, f"Method not found: {call.method} {call.path}.")
 
-    def fault(self, call: Call, status: int, retry_after: float | None) -> ApiError:
+    def fault(self, call: Call, fault: Fault) -> ApiError:
+        status, retry_after = fault.status, fault.retry_after
         if status == 429:
             # An injected delay is kept exact in RetryInfo (a Duration may carry fractions).
             err = self.rate_limited(call, None, retry_after or 1.0, exact=retry_after is not None)

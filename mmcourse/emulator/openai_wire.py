@@ -18,7 +18,7 @@ from mmcourse.emulator import caching, openai_tools, urls
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
-from mmcourse.emulator.state import StoredFile, StoreFull
+from mmcourse.emulator.state import Fault, StoredFile, StoreFull
 from mmcourse.emulator.strict import parse_int
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
@@ -223,7 +223,8 @@ class OpenAIWire:
     def no_route(self, call: Call) -> ApiError:
         return _error(404, f"Invalid URL ({call.method} {call.path})")
 
-    def fault(self, call: Call, status: int, retry_after: float | None) -> ApiError:
+    def fault(self, call: Call, fault: Fault) -> ApiError:
+        status, retry_after = fault.status, fault.retry_after
         if status == 429:
             err = self.rate_limited(call, None, retry_after or 1.0)
         else:

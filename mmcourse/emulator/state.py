@@ -12,7 +12,7 @@ import itertools
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 # The identity of a request (its scope, the course's offline key) has one home: mmcourse.identity.
 from mmcourse.identity import default_scope, offline_key, scope_of
@@ -78,11 +78,49 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class Fault:
-    """One injected failure: an HTTP status (or None for latency only) and/or added latency."""
+    """One injected failure: an HTTP status (or None for latency only) and/or added latency.
 
-    status: int | None
+    It is also the admin endpoint's JSON (``POST /_mmcourse/faults`` takes these fields, plus
+    ``provider`` and ``count``; ``GET /_mmcourse/faults/schema`` returns ``json_schema()``). A new
+    kind of fault is one more field here, read by each wire's ``fault``.
+    """
+
+    status: int | None = None
     latency_ms: int = 0
     retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and (isinstance(self.status, bool) or not isinstance(self.status, int)
+                                        or not 400 <= self.status <= 599):
+            raise ValueError(f"fault status must be a 4xx/5xx code or None, not {self.status!r}")
+        if isinstance(self.latency_ms, bool) or not isinstance(self.latency_ms, int) or self.latency_ms < 0:
+            raise ValueError(f"latency_ms must be a whole number of milliseconds >= 0, not {self.latency_ms!r}")
+        if self.retry_after is not None and (isinstance(self.retry_after, bool)
+                                             or not isinstance(self.retry_after, int | float)
+                                             or not 0 <= self.retry_after <= 3600):
+            raise ValueError(f"retry_after must be seconds from 0 to 3600 or None, not {self.retry_after!r}")
+        if self.status is None and not self.latency_ms:
+            raise ValueError("a fault needs a status, a latency_ms, or both")
+
+    @classmethod
+    def from_json(cls, data: dict) -> Fault:
+        """A Fault from the admin endpoint's JSON, naming any field it does not know."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown fault field(s) {unknown}; a fault takes {sorted(known)}")
+        return cls(**data)
+
+    @classmethod
+    def json_schema(cls) -> dict:
+        """The JSON Schema of ``POST /_mmcourse/faults`` (its fields are this dataclass's)."""
+        kinds = {"status": {"type": ["integer", "null"], "minimum": 400, "maximum": 599},
+                 "latency_ms": {"type": "integer", "minimum": 0},
+                 "retry_after": {"type": ["number", "null"], "minimum": 0, "maximum": 3600}}
+        properties = {f.name: kinds[f.name] for f in fields(cls)}
+        properties |= {"provider": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}
+        return {"type": "object", "properties": properties, "required": ["provider"],
+                "additionalProperties": False}
 
 
 @dataclass
@@ -257,15 +295,15 @@ class EmulatorState:
         retry_after: float | None = None,
     ) -> None:
         """Make the next ``count`` requests to ``provider`` in ``scope`` fail or slow down."""
-        if status is not None and not 400 <= int(status) <= 599:
-            raise ValueError(f"fault status must be a 4xx/5xx code or None, not {status!r}")
-        if status is None and not latency_ms:
-            raise ValueError("a fault needs a status, a latency_ms, or both")
-        if int(count) < 1:
-            raise ValueError(f"count must be at least 1, not {count!r}")
-        fault = Fault(None if status is None else int(status), int(latency_ms), retry_after)
+        self.add_fault(scope, provider, Fault(None if status is None else int(status), int(latency_ms),
+                                              retry_after), count)
+
+    def add_fault(self, scope: str, provider: str, fault: Fault, count: int = 1) -> None:
+        """Queue ``fault`` for the next ``count`` requests to ``provider`` in ``scope``."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"count must be a whole number of at least 1, not {count!r}")
         with self._lock:
-            self._faults.setdefault((scope, provider), deque()).extend([fault] * int(count))
+            self._faults.setdefault((scope, provider), deque()).extend([fault] * count)
 
     def next_fault(self, scope: str, provider: str) -> Fault | None:
         with self._lock:

@@ -10,11 +10,11 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from mmcourse.emulator.state import EmulatorState
+from mmcourse.emulator.state import EmulatorState, Fault
 
 
 class ApiError(Exception):
@@ -83,6 +83,35 @@ class Call:
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
+
+
+class Wire(Protocol):
+    """The contract every ``*_wire.py`` module's ``WIRE`` object keeps (``app.py`` calls only this).
+
+    ``routes`` are ``(method, path regex, handler, body limit[, auth])`` tuples; a handler takes a
+    ``Call`` and returns a ``Reply`` or raises ``ApiError``, which ``error_reply`` shapes.
+    """
+
+    name: str
+    owns_paths: Sequence[str]  # regexes of paths only this provider has
+    marker_headers: Sequence[str]  # headers that say "this provider" on shared paths
+    routes: Sequence[tuple]
+
+    def api_key(self, call: Call) -> str | None: ...
+    def authenticate(self, call: Call) -> None: ...
+    def error_reply(self, err: ApiError, call: Call) -> Reply: ...
+    def bad_json(self, call: Call, reason: str) -> ApiError: ...
+    def too_large(self, call: Call, limit: int) -> ApiError: ...
+    def no_route(self, call: Call) -> ApiError: ...
+    def fault(self, call: Call, fault: Fault) -> ApiError: ...
+    def rate_limited(self, call: Call, limit: int | None, reset: float) -> ApiError: ...
+    def headers(self, call: Call, rate: tuple[int | None, int, float]) -> dict: ...
+    def new_request_id(self, call: Call, count: int) -> str: ...
+
+
+WIRE_CONTRACT = ("name", "owns_paths", "marker_headers", "routes", "api_key", "authenticate",
+                 "error_reply", "bad_json", "too_large", "no_route", "fault", "rate_limited",
+                 "headers", "new_request_id")
 
 
 # -- JSON -----------------------------------------------------------------------------------

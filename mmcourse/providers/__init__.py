@@ -29,6 +29,20 @@ from .base import (
 MODULES: dict[str, ModuleType] = {m.NAME: m for m in (openai, anthropic, gemini, local)}
 
 
+# What every provider module offers (client, config and router call only these).
+CONTRACT = ("NAME", "KEY_ENV_VARS", "BASE_URL_ENV", "DEFAULT_BASE_URL", "WIRE_FACTS", "ANSWER_PATH",
+            "build_request", "parse_response", "parse_error", "stream_delta")
+
+
+def register(module: ModuleType) -> None:
+    """Add a provider module (a fourth provider): ``get(module.NAME)`` returns it from now on."""
+    missing = [n for n in CONTRACT if not hasattr(module, n)]
+    if missing:
+        raise TypeError(f"provider module {module.__name__} lacks {', '.join(missing)} "
+                        "(see mmcourse.providers.CONTRACT)")
+    MODULES[module.NAME] = module
+
+
 def get(name: str) -> ModuleType:
     """The wire module for a provider name (openai, anthropic, gemini, local)."""
     try:
@@ -38,6 +52,6 @@ def get(name: str) -> ModuleType:
 
 
 __all__ = [
-    "MODULES", "Answer", "APIError", "FileRef", "HttpRequest", "LiveCallError", "Media", "Options",
-    "Part", "Text", "Usage", "get", "redact_headers", "redact_key", "redact_url",
+    "CONTRACT", "MODULES", "Answer", "APIError", "FileRef", "HttpRequest", "LiveCallError", "Media", "Options",
+    "Part", "Text", "Usage", "get", "register", "redact_headers", "redact_key", "redact_url",
 ]

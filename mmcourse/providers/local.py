@@ -21,9 +21,10 @@ from .openai import (
 NAME = "local"
 DEFAULT_BASE_URL = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
 KEY_ENV_VARS = ("MMCOURSE_LOCAL_API_KEY",)
+KEY_OPTIONAL = True  # Ollama and friends ignore the key: live mode needs none
 BASE_URL_ENV = "MMCOURSE_LOCAL_BASE_URL"
 
 __all__ = [
-    "ANSWER_PATH", "AUTH", "BASE_URL_ENV", "DEFAULT_BASE_URL", "KEY_ENV_VARS",
+    "ANSWER_PATH", "AUTH", "BASE_URL_ENV", "DEFAULT_BASE_URL", "KEY_ENV_VARS", "KEY_OPTIONAL",
     "MEDIA_FIELD", "NAME", "WIRE_FACTS", "build_body", "build_request", "parse_error", "parse_response", "stream_delta",
 ]
