@@ -58,11 +58,15 @@ def write_class(folder: Path, students: int) -> None:
 
 def bench_mmcourse(students: int, jobs: int, work: Path) -> float:
     """Seconds for ``mmcourse grade`` on the class, from the command line, scores checked."""
+    from mmcourse.grading.exercise import read_notebook
+
     root = work / f"mmcourse-j{jobs}"
-    work.mkdir(parents=True, exist_ok=True)
     write_class(root / "submitted", students)
+    solutions = root / "solutions"  # the executed .ipynb, as a teacher's runtime install grades
+    solutions.mkdir()
+    nbformat.write(read_notebook(FIXTURES / "solutions" / "fixture.py"), solutions / "fixture.ipynb")
     command = [sys.executable, "-m", "mmcourse", "grade", str(root / "submitted"), "--out", str(root / "out"),
-               "--solutions", str(FIXTURES / "solutions"), "--jobs", str(jobs), "--timeout", "30"]
+               "--solutions", str(solutions), "--jobs", str(jobs), "--timeout", "30"]
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - started
