@@ -127,6 +127,20 @@ def test_objects_the_learner_returns_stay_in_the_sandbox(pair):
     assert response.status_code == 429 and response.json() == {"error": "slow down"}
 
 
+def test_feedback_names_the_learners_own_type_not_the_stand_in(pair):
+    from mmcourse.grading.testing import expect
+
+    judge, namespace = pair
+
+    class AlwaysEqual(float):
+        def __eq__(self, other):
+            return True
+
+    namespace["mean"] = lambda xs: AlwaysEqual(2.0)
+    with pytest.raises(AssertionError, match="expected the number 2.0, got a value of type AlwaysEqual"):
+        expect(judge.request("getitem", 0, ("mean",))([1, 2, 3]), 2.0)
+
+
 def test_a_generator_is_iterated_across_the_channel(pair):
     judge, namespace = pair
     namespace["stream"] = lambda n: (i * i for i in range(n))

@@ -109,9 +109,19 @@ class Batch:
         self._closing: list[threading.Thread] = []
 
     # -- start and stop ---------------------------------------------------------------------
+    def launch(self) -> None:
+        """Start the emulator and the zygote without waiting for them (its imports take a while)."""
+        if self.zygote is None:
+            try:
+                self._launch()
+            except BaseException:
+                self.close()
+                raise
+
     def __enter__(self) -> Batch:
         try:
-            self._start()
+            self._launch()
+            self._await_ready()
         except BaseException:
             self.close()
             raise
@@ -120,7 +130,9 @@ class Batch:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _start(self) -> None:
+    def _launch(self) -> None:
+        if self.zygote is not None:
+            return
         if self.settings.emulator_url:
             self.origin = self.settings.emulator_url.rstrip("/")
         else:
@@ -138,6 +150,9 @@ class Batch:
             stdout=None if debug else subprocess.DEVNULL, stderr=None if debug else subprocess.DEVNULL)
         theirs.close()
         self._control = ours
+
+    def _await_ready(self) -> None:
+        ours = self._control
         ours.settimeout(START_TIMEOUT)
         ready = wire.recv(ours)
         ours.settimeout(None)

@@ -39,6 +39,10 @@ class Stub:
         object.__setattr__(self, "_ref", ref)
         object.__setattr__(self, "_type", type_name)
 
+    def describe_type(self) -> str:
+        """The name of the object's type on the other side (for feedback messages)."""
+        return self._type.rsplit(".", 1)[-1]
+
     def _ask(self, op: str, *args, **kwargs):
         return self._endpoint.request(op, self._ref, args, kwargs)
 

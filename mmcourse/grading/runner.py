@@ -400,12 +400,18 @@ def grade_all(submissions: list[str | Path], solutions: str | Path, out: str | P
     paths = expand_submissions(submissions)
     if not paths:
         raise FileNotFoundError("no submissions given: pass notebook files or folders of them")
-    assignments = load_assignments(solutions)
     settings = replace(settings, seed=settings.seed or secrets.token_hex(8))
+    batch = Batch(settings, log)
+    batch.launch()  # the zygote warms up while the solutions load
+    try:
+        assignments = load_assignments(solutions)
+    except BaseException:
+        batch.close()
+        raise
     out = Path(out)
     ids = submission_ids(paths)
     reports: dict[str, dict] = {}
-    with Batch(settings, log) as batch:
+    with batch:
         log(f"sandbox: {batch.mode}")
         todo = []
         for path, ident in zip(paths, ids, strict=True):

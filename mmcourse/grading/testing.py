@@ -48,8 +48,14 @@ def _is_number(value) -> bool:
     return kind.__module__ == "numpy" and kind.__name__ in _NUMPY_NUMBER_NAMES
 
 
+def _type_name(value) -> str:
+    """The type a learner would recognise (for an object left in the grader's sandbox, its own)."""
+    describe = getattr(type(value), "describe_type", None)
+    return describe(value) if describe else type(value).__name__
+
+
 def _short(value) -> str:
-    text = repr(value) if type(value) in (str, int, float, bool, type(None)) else f"a value of type {type(value).__name__}"
+    text = repr(value) if type(value) in (str, int, float, bool, type(None)) else f"a value of type {_type_name(value)}"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
