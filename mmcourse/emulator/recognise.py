@@ -337,7 +337,8 @@ def _image_facts(data: bytes, mime: str, digest: str) -> tuple[Facts, Image.Imag
 
 def dominant_colours(img: Image.Image, n: int = 3) -> tuple[tuple[str, int], ...]:
     """The ``n`` most common colours of an image, named in plain English, with percentages."""
-    small = np.asarray(img.convert("RGB").resize((48, 48), Image.Resampling.BOX), dtype=np.float64)
+    rgb = img if img.mode == "RGB" else img.convert("RGB")  # no copy of a picture already in RGB
+    small = np.asarray(rgb.resize((48, 48), Image.Resampling.BOX), dtype=np.float64)
     pixels = small.reshape(-1, 1, 3)
     diff = pixels - _PALETTE_RGB[None, :, :]
     rmean = (pixels[:, :, 0] + _PALETTE_RGB[None, :, 0]) / 2
@@ -360,7 +361,7 @@ class _Thumb:
 
 
 def _thumb(img: Image.Image) -> _Thumb:
-    rgb = img.convert("RGB")
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
     grey = np.asarray(rgb.convert("L").resize((_THUMB, _THUMB), Image.Resampling.BOX), dtype=np.float64)
     colour = np.asarray(rgb.resize((16, 16), Image.Resampling.BOX), dtype=np.float64)
     return _Thumb((grey - grey.mean()) / (grey.std() + 1.0), colour)
