@@ -160,3 +160,17 @@ def test_a_decompression_bomb_is_measured_not_decoded_and_never_called_unsupport
                       headers={"Authorization": "Bearer sk-bomb"})
     assert resp.status_code == 200, resp.text
     assert "14200x14200" in resp.json()["choices"][0]["message"]["content"]
+
+
+def test_the_request_log_keeps_a_long_prompt_cut_not_whole(server):
+    from mmcourse.emulator.app import LOG_TEXT_LIMIT
+    from mmcourse.emulator.control import EmulatorControl
+    from mmcourse.identity import scope_of
+
+    text = "word " * 100_000
+    resp = httpx.post(f"{server.base_url}/v1/chat/completions", timeout=60, headers={"Authorization": "Bearer sk-long-log"},
+                      json={"model": MODEL, "messages": [{"role": "user", "content": text}]})
+    assert resp.status_code == 200
+    [record] = EmulatorControl(server.base_url, scope=scope_of("sk-long-log")).log()
+    logged = record["request"]["messages"][0]["content"]
+    assert logged == f"{text[:LOG_TEXT_LIMIT]}...({len(text)} chars)"

@@ -1,7 +1,8 @@
 """Under load the emulator answers every request and its memory stays flat.
 
 The emulator runs in its own process (``mmcourse.emulator.serve``) so its resident memory
-(VmRSS from /proc) is its own. 50 concurrent clients each send a 1 MB image, three rounds, mixed
+(VmRSS from /proc) is its own. 50 concurrent clients each send a distinct 1 MB image (no cache
+hit), three rounds, mixed
 across the three providers; round 1 warms up, and RSS may not grow much from round 2 to round 3.
 """
 
@@ -48,13 +49,17 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
-def noise_png(target_bytes: int = 1_000_000, seed: int = 7) -> bytes:
-    """An incompressible PNG of about ``target_bytes`` (random pixels do not compress)."""
+def noise_pngs(count: int, target_bytes: int = 1_000_000, seed: int = 7) -> list[bytes]:
+    """``count`` distinct incompressible PNGs of about ``target_bytes`` (no cache hit anywhere)."""
     side = int((target_bytes / 3) ** 0.5) + 2
     pixels = np.random.default_rng(seed).integers(0, 256, (side, side, 3), dtype=np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
+    out = []
+    for i in range(count):
+        pixels[:8, :8], pixels[8:16, :8] = i % 256, i // 256
+        buf = io.BytesIO()
+        Image.fromarray(pixels).save(buf, format="PNG", compress_level=1)
+        out.append(buf.getvalue())
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +114,12 @@ def request_for(i: int, image_b64: str) -> tuple[str, dict, dict]:
                                 {"text": "Describe this image."}]}]}
 
 
-def run_round(origin: str, image_b64: str) -> list[str]:
-    """50 clients start together, each sends one request; returns the failures."""
+def run_round(origin: str, images_b64: list[str]) -> list[str]:
+    """50 clients start together, each sends one request with its own image; returns the failures."""
     barrier = threading.Barrier(CLIENTS)
 
     def client(i: int) -> str | None:
-        path, headers, body = request_for(i, image_b64)
+        path, headers, body = request_for(i, images_b64[i])
         with httpx.Client(base_url=origin, timeout=60) as http:
             barrier.wait()
             resp = http.post(path, headers=headers, json=body)
@@ -128,14 +133,18 @@ def run_round(origin: str, image_b64: str) -> list[str]:
 
 def test_50_concurrent_1mb_images_no_errors_and_flat_memory(server):
     origin, pid = server
-    image = noise_png()
-    assert len(image) >= 1_000_000
-    image_b64 = base64.b64encode(image).decode()
-    rss = []
-    for _ in range(3):
-        failures = run_round(origin, image_b64)
+    images = noise_pngs(3 * CLIENTS)
+    assert min(len(image) for image in images) >= 1_000_000
+    encoded = [base64.b64encode(image).decode() for image in images]
+    rss, seconds = [], []
+    for n in range(3):
+        started = time.monotonic()
+        failures = run_round(origin, encoded[n * CLIENTS:(n + 1) * CLIENTS])
+        seconds.append(time.monotonic() - started)
         assert failures == [], "\n".join(failures)
         rss.append(rss_mb(pid))
+    print(f"50 clients x 1 MB distinct images, 3 rounds: {[round(s, 1) for s in seconds]} s, "
+          f"RSS {[round(r) for r in rss]} MB")
     growth = rss[2] - rss[1]
     assert growth < MAX_GROWTH_MB, f"RSS after rounds 1-3: {[round(r) for r in rss]} MB"
     # The server is still healthy after the load.

@@ -518,3 +518,22 @@ def test_a_class_of_five_runs_the_course_on_jupyterhub_against_one_emulator(jupy
     for path in copied:  # saved with the outputs the learner's run produced
         cells = json.loads(path.read_text())["cells"]
         assert any(o.get("text") for c in cells if c["cell_type"] == "code" for o in c["outputs"]), path
+
+
+def test_the_rehearsal_probes_run_as_sent_to_a_kernel(origin):
+    """The probes' source, as rehearse sends it, runs in a fresh interpreter with a learner's env."""
+    from mmcourse.hub import probes
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MMCOURSE_EMULATOR_URL": origin, "MMCOURSE_MODE": "offline",
+           "MMCOURSE_SCOPE": f"probe-{uuid.uuid4().hex[:8]}"}
+
+    def run(code: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return (done.stdout.strip().splitlines() or [""])[-1]
+
+    marker = hub.marker_for("probe-user")
+    assert json.loads(run(probes.probe_call(probes.log_markers, marker, hub.MARKER))) == [marker]
+    run(probes.probe_call(probes.inject_fault))
+    assert run(probes.probe_call(probes.status_after_fault)) == "503"
+    assert run(probes.probe_call(probes.status_after_fault)) == "200"

@@ -64,6 +64,8 @@ SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
 # Requests with bodies up to this size are answered on the event loop (no media to decode: the
 # work is a fraction of a millisecond); larger ones in a worker thread, so the loop stays free.
 INLINE_BODY_BYTES = 4096
+# Longer strings are cut in the request log (the request itself was answered in full).
+LOG_TEXT_LIMIT = 64 * 1024
 
 _OWNED = [(re.compile(p), w) for w in WIRES for p in w.owns_paths]
 
@@ -201,7 +203,7 @@ class EmulatorApp:
         if request is None and call.body and call.form is None:
             request = {"unparsed_body_bytes": len(call.body)}
         try:
-            logged = truncate_base64(request if call.form is None else call.form)
+            logged = _cut_long_text(truncate_base64(request if call.form is None else call.form))
         except RecursionError:
             logged = {"unlogged": "the JSON body is nested too deeply to store"}
         headers = {h: call.headers[h] for h in LOGGED_HEADERS if h in call.headers}
@@ -303,6 +305,18 @@ def _run_handler(handler, call: Call) -> Reply:
     except RecursionError:
         # Absurdly nested JSON that survived parsing: a client error, not a crash.
         raise ApiError(400, "The request is nested too deeply to process.") from None
+
+
+def _cut_long_text(value):
+    """A JSON value with every string over LOG_TEXT_LIMIT characters cut (a log record stays small
+    whatever a prompt holds: 1000 records of a 95 MB prompt would not)."""
+    if isinstance(value, dict):
+        return {k: _cut_long_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cut_long_text(v) for v in value]
+    if isinstance(value, str) and len(value) > LOG_TEXT_LIMIT:
+        return f"{value[:LOG_TEXT_LIMIT]}...({len(value)} chars)"
+    return value
 
 
 def _origin(request: Request, headers: dict[str, str]) -> str:

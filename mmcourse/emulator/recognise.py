@@ -230,8 +230,10 @@ def _recognise(data: bytes, declared: str, digest: str, index: _Index) -> Recogn
         if exact:
             page = 1 if exact.get("kind") == "pdf" else None
             return Recognition(exact, facts, "sha256", page=page, distance=0)
-        if picture is None or facts.image_hash is None:
+        if facts.image_hash is None or not _near_a_picture(index, facts.image_hash):
             return Recognition(None, facts)
+        if picture is None:  # near a picture of a manifest other than the course's: decode again
+            picture = _thumb(_open_image(data)[0])
         return _match_picture(picture, facts, index)
     if family == "audio":
         facts, heard = _audio_facts(data, mime, digest)
@@ -277,8 +279,8 @@ _IMAGES: OrderedDict[tuple[str, str], tuple[Facts, _Thumb | None]] = OrderedDict
 
 
 def image_facts(data: bytes, mime: str, digest: str | None = None) -> tuple[Facts, _Thumb | None]:
-    """An image's facts and matching thumbnail, decoded once per content (the one image cache:
-    usage counting, validation and recognition all read it)."""
+    """An image's facts (and its matching thumbnail when it is near a course picture), decoded
+    once per content: the one image cache usage counting, validation and recognition read."""
     digest = digest or hashlib.sha256(data).hexdigest()
     key = (digest, mime)
     with _LOCK:
@@ -287,7 +289,9 @@ def image_facts(data: bytes, mime: str, digest: str | None = None) -> tuple[Fact
             _IMAGES.move_to_end(key)
             return cached
     facts, img = _image_facts(data, mime, digest)
-    result = (facts, _thumb(img) if img is not None and facts.image_hash is not None else None)
+    # The thumbnail only settles near ties between course pictures: skip it for any other picture.
+    near = img is not None and facts.image_hash is not None and _near_a_picture(_index(*default_manifest()), facts.image_hash)
+    result = (facts, _thumb(img) if near else None)
     with _LOCK:
         _IMAGES[key] = result
         while len(_IMAGES) > _CACHE_SIZE:
@@ -310,6 +314,12 @@ def _open_header(data: bytes) -> Image.Image:
                 return Image.open(io.BytesIO(data))
             finally:
                 Image.MAX_IMAGE_PIXELS = saved
+
+
+def _near_a_picture(index: _Index, image_hash: str) -> bool:
+    """Whether any picture of the index is within MATCH_DISTANCE of ``image_hash``."""
+    value = int(image_hash, 16)
+    return any(bin(value ^ hashed).count("1") <= MATCH_DISTANCE for hashed, _, _, _ in index.pictures)
 
 
 def _image_facts(data: bytes, mime: str, digest: str) -> tuple[Facts, Image.Image | None]:
@@ -337,7 +347,8 @@ def _image_facts(data: bytes, mime: str, digest: str) -> tuple[Facts, Image.Imag
 
 def dominant_colours(img: Image.Image, n: int = 3) -> tuple[tuple[str, int], ...]:
     """The ``n`` most common colours of an image, named in plain English, with percentages."""
-    small = np.asarray(img.convert("RGB").resize((48, 48), Image.Resampling.BOX), dtype=np.float64)
+    rgb = img if img.mode == "RGB" else img.convert("RGB")  # no copy of a picture already in RGB
+    small = np.asarray(rgb.resize((48, 48), Image.Resampling.BOX), dtype=np.float64)
     pixels = small.reshape(-1, 1, 3)
     diff = pixels - _PALETTE_RGB[None, :, :]
     rmean = (pixels[:, :, 0] + _PALETTE_RGB[None, :, 0]) / 2
@@ -360,7 +371,7 @@ class _Thumb:
 
 
 def _thumb(img: Image.Image) -> _Thumb:
-    rgb = img.convert("RGB")
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
     grey = np.asarray(rgb.convert("L").resize((_THUMB, _THUMB), Image.Resampling.BOX), dtype=np.float64)
     colour = np.asarray(rgb.resize((16, 16), Image.Resampling.BOX), dtype=np.float64)
     return _Thumb((grey - grey.mean()) / (grey.std() + 1.0), colour)

@@ -96,7 +96,25 @@ def images_1mb(count: int, seed: int = 7) -> list[bytes]:
     return out
 
 
-def request_for(provider: str, image: bytes | None) -> tuple[str, dict, bytes]:
+def photos_1mb(count: int, seed: int = 3) -> list[bytes]:
+    """``count`` distinct ~1 MB JPEG photos (2000x2000: a gradient with sensor-like noise)."""
+    import numpy as np
+    from PIL import Image
+
+    side = 2000
+    ramp = np.linspace(0, 255, side, dtype=np.float32)
+    base = ramp[None, :, None] * 0.5 + ramp[:, None, None] * 0.3
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        pixels = (base + rng.normal(0, 12, (side, side, 3))).clip(0, 255).astype(np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(pixels).save(buf, format="JPEG", quality=85)
+        out.append(buf.getvalue())
+    return out
+
+
+def request_for(provider: str, image: bytes | None, mime: str = "image/png") -> tuple[str, dict, bytes]:
     """(path, headers, body) of a text request (``image`` None) or a 1 MB image request."""
     import json
 
@@ -109,18 +127,18 @@ def request_for(provider: str, image: bytes | None) -> tuple[str, dict, bytes]:
         path, headers = "/v1/chat/completions", {"Authorization": f"Bearer {key}"}
         content: object = "Say hello." if b64 is None else [
             {"type": "text", "text": "Describe this image."},
-            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64}"}}]
+            {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{b64}"}}]
         body: dict = {"model": model, "messages": [{"role": "user", "content": content}]}
     elif provider == "anthropic":
         path, headers = "/v1/messages", {"x-api-key": key, "anthropic-version": "2023-06-01"}
         content = "Say hello." if b64 is None else [
-            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": b64}},
+            {"type": "image", "source": {"type": "base64", "media_type": mime, "data": b64}},
             {"type": "text", "text": "Describe this image."}]
         body = {"model": model, "max_tokens": 100, "messages": [{"role": "user", "content": content}]}
     else:
         path, headers = f"/v1beta/models/{model}:generateContent", {"x-goog-api-key": key}
         parts: list = [{"text": "Say hello."}] if b64 is None else [
-            {"inlineData": {"mimeType": "image/png", "data": b64}}, {"text": "Describe this image."}]
+            {"inlineData": {"mimeType": mime, "data": b64}}, {"text": "Describe this image."}]
         body = {"contents": [{"parts": parts}]}
     headers["Content-Type"] = "application/json"
     return path, headers, json.dumps(body).encode()
@@ -168,20 +186,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--provider", choices=["openai", "anthropic", "gemini"], default="openai")
+    parser.add_argument("--image", choices=["png", "jpeg"], default="png",
+                        help="png: incompressible noise (the worst case to decode); jpeg: a 2000x2000 photo")
     args = parser.parse_args(argv)
 
     servers = {"echo": launch(ECHO_APP), "emulator": launch(EMULATOR_APP)}
     origins = {name: origin for name, (_, origin) in servers.items()}
     try:
-        print(f"provider={args.provider} requests={args.requests} concurrency={args.concurrency} "
-              f"cpus={os.cpu_count()}")
+        print(f"provider={args.provider} image={args.image} requests={args.requests} "
+              f"concurrency={args.concurrency} cpus={os.cpu_count()}")
         print(f"{'payload':<10} {'server':<9} {'p50 ms':>8} {'p90 ms':>8} {'req/s':>8}")
-        images = images_1mb(2 * args.requests + 8)
+        count = 2 * args.requests + 8
+        images = images_1mb(count) if args.image == "png" else photos_1mb(count)
+        mime = f"image/{args.image}"
         suites = {
             "text": ([request_for(args.provider, None)] * args.requests, [request_for(args.provider, None)] * args.requests),
             # distinct images for the latency run and other distinct ones for the throughput runs
-            "image 1MB": ([request_for(args.provider, im) for im in images[:args.requests]],
-                          [request_for(args.provider, im) for im in images[args.requests:]]),
+            f"{args.image} 1MB": ([request_for(args.provider, im, mime) for im in images[:args.requests]],
+                                  [request_for(args.provider, im, mime) for im in images[args.requests:]]),
         }
         for name, (sequential, parallel) in suites.items():
             lat = interleaved(origins, sequential)

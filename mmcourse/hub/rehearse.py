@@ -1,25 +1,14 @@
-"""Workshops at scale: one offline emulator for a whole class, on JupyterHub or Binder.
+"""Rehearsing a workshop on the real hub: N test learners pull the course, run notebooks at the
+same time, and the emulator must keep each one's log and faults apart.
 
-What a teacher calls (``python -m mmcourse.hub --help``; the guide is ``mmcourse/deploy/TEACHERS.md``):
-
-- ``learner_scope(username)``: the ``MMCOURSE_SCOPE`` a learner's server gets, so their request
-  log, faults and rate limits are theirs alone; ``emulator_scope(username)`` is the emulator's
-  name for that scope (for ``EmulatorControl(origin, scope=...)``).
-- ``nbgitpuller_link(...)`` / ``binder_link(...)``: the links that hand out the course.
-- ``collect(homes, out)``: copy every learner's notebooks into one folder for ``mmcourse grade``.
-- ``emulator_up(url)``: start a detached emulator unless one answers (the Binder start hook).
-- ``rehearse(...)``: before a workshop, N test learners pull the course and run notebooks at the
-  same time on the real hub; checks that each sees only their own log and their own faults.
+The code run in the learners' kernels lives in ``probes.py`` as ordinary functions; their source
+is sent over the kernel's websocket (``probe_call``).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import re
-import shutil
-import sys
 import time
 import urllib.parse
 import uuid
@@ -27,125 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .identity import admin_token, emulator_scope, emulator_url, learner_scope
+from . import probes
+from .errors import HubError
+from .links import FIRST_NOTEBOOK, checkout_name
 
-SERVICE_NAME = "mmcourse-emulator"
-FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
-DEFAULT_BINDERHUB = "https://mybinder.org"
-# TLJH names each learner's system account (and so their home folder) jupyter-<username>.
-TLJH_HOME_PREFIX = "jupyter-"
 MARKER = "mmcourse-rehearsal-marker"
-
-
-class HubError(RuntimeError):
-    """A hub, server or emulator step failed; the message says which and what to do."""
-
-
-# --- scopes ------------------------------------------------------------------------------------
-
-
-# learner_scope(username, secret) and emulator_scope(username, secret) live in mmcourse.identity
-# (imported above): the spawner's MMCOURSE_SCOPE and the emulator's name for it.
-
-
-# --- links -------------------------------------------------------------------------------------
-
-
-def checkout_name(repo: str, targetpath: str | None = None) -> str:
-    """The folder nbgitpuller clones ``repo`` into: ``targetpath``, else the URL's last segment."""
-    return targetpath or repo.rstrip("/").split("/")[-1]
-
-
-def nbgitpuller_link(hub_url: str, repo: str, branch: str = "main", notebook: str = FIRST_NOTEBOOK,
-                     targetpath: str | None = None, app: str = "lab") -> str:
-    """A link that clones (first click) or updates (later clicks) the course, then opens ``notebook``.
-
-    >>> nbgitpuller_link("https://hub.example.org", "https://github.com/me/mmcourse")
-    'https://hub.example.org/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fme%2Fmmcourse&branch=main&urlpath=lab%2Ftree%2Fmmcourse%2Fnotebooks%2F00_start_here.ipynb'
-    """
-    if app not in ("lab", "tree"):
-        raise ValueError(f"app={app!r}: use 'lab' (JupyterLab) or 'tree' (classic Notebook)")
-    folder = checkout_name(repo, targetpath)
-    query = {"repo": repo, "branch": branch}
-    if targetpath:
-        query["targetpath"] = targetpath
-    query["urlpath"] = f"{app}/tree/{folder}/{notebook}"
-    return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{urllib.parse.urlencode(query)}"
-
-
-def binder_link(repo: str, ref: str = "main", notebook: str = FIRST_NOTEBOOK,
-                binderhub: str = DEFAULT_BINDERHUB) -> str:
-    """A Binder launch link for a GitHub repository (``owner/name`` or its URL), opening ``notebook``.
-
-    >>> binder_link("me/mmcourse")
-    'https://mybinder.org/v2/gh/me/mmcourse/main?urlpath=lab/tree/notebooks/00_start_here.ipynb'
-    """
-    match = re.fullmatch(r"(?:https?://github\.com/)?([\w.-]+)/([\w.-]+?)(?:\.git)?/?", repo.strip())
-    if not match:
-        raise ValueError(f"{repo!r} is not a GitHub repository: give owner/name or https://github.com/owner/name")
-    owner, name = match.groups()
-    ref_part = urllib.parse.quote(ref, safe="")
-    return f"{binderhub.rstrip('/')}/v2/gh/{owner}/{name}/{ref_part}?urlpath=lab/tree/{notebook}"
-
-
-# --- collecting submissions ------------------------------------------------------------------
-
-
-def collect(homes: str | Path, out: str | Path, checkout: str = "mmcourse",
-            folder: str = "notebooks", home_prefix: str = TLJH_HOME_PREFIX) -> list[Path]:
-    """Copy ``<homes>/<prefix><user>/<checkout>/<folder>/*.ipynb`` to ``<out>/<user>/``.
-
-    ``mmcourse grade <out> --out grades`` then names each submission ``<user>-<notebook>``.
-    Returns the copied files; learners without a checkout are skipped (the summary says so).
-    """
-    homes, out = Path(homes), Path(out)
-    if not homes.is_dir():
-        raise HubError(f"{homes} is not a folder: give the folder that holds the learners' homes (TLJH: /home)")
-    copied: list[Path] = []
-    for home in sorted(p for p in homes.iterdir() if p.is_dir() and p.name.startswith(home_prefix)):
-        user = home.name[len(home_prefix):]
-        source = home / checkout / folder
-        for notebook in sorted(source.glob("*.ipynb")):
-            target = out / user / notebook.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(notebook, target)
-            copied.append(target)
-    return copied
-
-
-# --- the Binder start hook's emulator -----------------------------------------------------------
-
-
-def emulator_up(url: str, timeout: float = 30.0, log_path: str | Path | None = None,
-                pidfile: str | Path | None = None) -> int | None:
-    """Make sure an mmcourse emulator answers at ``url`` (a loopback origin).
-
-    Reuses one that already answers (returns None); else starts this user's detached emulator
-    there (``mmcourse.emulator.service``: its own session, found by every kernel and command
-    through the runtime folder, never stopping for idleness), waits until it answers and returns
-    its pid (also written to ``pidfile``).
-    """
-    from .emulator import probe, service
-
-    found = probe(url)
-    if found == "mmcourse":
-        return None
-    parts = urllib.parse.urlsplit(url)
-    if found == "other":
-        raise HubError(f"{url} answers but is not the mmcourse emulator: choose another port in MMCOURSE_EMULATOR_URL")
-    if parts.hostname not in ("127.0.0.1", "localhost", "::1") or not parts.port:
-        raise HubError(f"{url} must be a loopback origin with a port, e.g. http://127.0.0.1:8765")
-    try:
-        running = service.start_detached(parts.hostname, parts.port, idle_timeout=0, timeout=timeout,
-                                         log_path=Path(log_path) if log_path else None)
-    except service.ServiceError as exc:
-        raise HubError(str(exc)) from None
-    if pidfile:
-        Path(pidfile).write_text(f"{running.pid}\n")
-    return running.pid
-
-
-# --- driving a hub: the REST API and the kernels' websocket ---------------------------------------
 
 
 @dataclass
@@ -412,30 +287,6 @@ async def run_notebook(server: UserServer, path: str, timeout: float = 120.0, sa
     return run
 
 
-# Code the rehearsal runs in each learner's kernel: the course's own client, the learner's env.
-_MARKER_CODE = """
-import json, re, requests, mmcourse
-from mmcourse.grading import requests_log
-mmcourse.setup(quiet=True)
-_req = mmcourse.build_request("openai", {marker!r})
-requests.request(_req.method, _req.url, headers=_req.headers, json=_req.json, timeout=30).raise_for_status()
-_seen = set()
-for _record in requests_log():
-    _seen.update(re.findall({pattern!r} + r"-[A-Za-z0-9._-]+", json.dumps(_record.get("request"))))
-print(json.dumps(sorted(_seen)))
-"""
-_FAULT_CODE = """
-from mmcourse.emulator.control import EmulatorControl
-import os
-EmulatorControl(os.environ["MMCOURSE_EMULATOR_URL"]).inject_fault("openai", 503, count=1)
-"""
-_STATUS_CODE = """
-import requests, mmcourse
-_req = mmcourse.build_request("openai", "After the fault was injected: do I get an answer?")
-print(requests.request(_req.method, _req.url, headers=_req.headers, json=_req.json, timeout=30).status_code)
-"""
-
-
 async def _learner(hub_url: str, token: str, user: str, link: str | None, notebooks: Sequence[str],
                    timeout: float, gate: asyncio.Event, ready: list[str], count: int) -> tuple[LearnerRun, Kernel | None, UserServer]:
     server = UserServer(hub_url, token, user)
@@ -454,7 +305,7 @@ async def _learner(hub_url: str, token: str, user: str, link: str | None, notebo
         run.finished = time.monotonic()
         kernel_id = await asyncio.to_thread(server.start_kernel, paths[0])
         kernel = await server.connect(kernel_id)
-        probe = await kernel.execute(_MARKER_CODE.format(marker=marker_for(user), pattern=MARKER), timeout)
+        probe = await kernel.execute(probes.probe_call(probes.log_markers, marker_for(user), MARKER), timeout)
         if probe.error:
             raise HubError(f"the log probe failed: {probe.error}")
         run.markers_seen = json.loads(probe.text.strip().splitlines()[-1])
@@ -480,10 +331,10 @@ async def rehearse_async(hub_url: str, token: str, users: Sequence[str], link: s
     try:
         faulted = next((k for run, k, _ in kernels if run.user == users[0]), None)
         if faulted is not None:
-            injected = await faulted.execute(_FAULT_CODE, timeout)
+            injected = await faulted.execute(probes.probe_call(probes.inject_fault), timeout)
             if injected.error:
                 report.learners[0].error = f"injecting the fault failed: {injected.error}"
-        statuses = await asyncio.gather(*(kernel.execute(_STATUS_CODE, timeout) for _, kernel, _ in kernels))
+        statuses = await asyncio.gather(*(kernel.execute(probes.probe_call(probes.status_after_fault), timeout) for _, kernel, _ in kernels))
         for (run, _, _), status in zip(kernels, statuses, strict=True):
             run.fault_status = int(status.text.split()[-1]) if not status.error else None
     finally:
@@ -509,95 +360,3 @@ def rehearse(hub_url: str, token: str, users: Sequence[str], link: str | None,
             hub.stop_server(user)
             if cleanup:
                 hub.delete_user(user)
-
-
-# --- command line ------------------------------------------------------------------------------
-
-
-def _print_log(username: str, origin: str) -> int:
-    from .emulator.control import EmulatorControl
-
-    records = EmulatorControl(origin, scope=emulator_scope(username)).log()
-    print(f"{username}: scope {emulator_scope(username)}, {len(records)} requests")
-    for r in records:
-        error = f"  {r['error']}" if r.get("error") else ""
-        print(f"  #{r['seq']:<4} {r['provider']:<9} {r['status']} {r['verdict']:<22} {r.get('model') or '-'}{error}")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mmcourse.hub", description="Run mmcourse for a class "
-                                     "(guide: mmcourse/deploy/TEACHERS.md).")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("link", help="print nbgitpuller links that hand out the course")
-    p.add_argument("--hub", required=True, help="the hub's public URL, e.g. https://hub.example.org")
-    p.add_argument("--repo", required=True, help="the course repository's clone URL")
-    p.add_argument("--branch", default="main")
-    p.add_argument("--targetpath", default=None, help="folder in each home (default: the repo's name)")
-    p.add_argument("--app", default="lab", choices=["lab", "tree"])
-    p.add_argument("notebooks", nargs="*", default=[FIRST_NOTEBOOK])
-    p = sub.add_parser("binder-link", help="print the Binder launch link")
-    p.add_argument("repo", help="owner/name on GitHub")
-    p.add_argument("--ref", default="main")
-    p.add_argument("--notebook", default=FIRST_NOTEBOOK)
-    p = sub.add_parser("scope", help="print the emulator scope of each user (for EmulatorControl)")
-    p.add_argument("users", nargs="+")
-    p = sub.add_parser("log", help="show one learner's request log")
-    p.add_argument("user")
-    p.add_argument("--emulator", default=None, help="emulator origin (default: $MMCOURSE_EMULATOR_URL or :8765)")
-    p = sub.add_parser("collect", help="copy each learner's notebooks into one folder for mmcourse grade")
-    p.add_argument("--homes", default="/home")
-    p.add_argument("--out", required=True)
-    p.add_argument("--checkout", default="mmcourse", help="the course folder in each home")
-    p.add_argument("--folder", default="notebooks", help="the notebooks' folder in it ('.' for a student branch)")
-    p.add_argument("--home-prefix", default=TLJH_HOME_PREFIX)
-    p = sub.add_parser("emulator-up", help="start a detached emulator unless one answers (Binder start hook)")
-    p.add_argument("--url", default=None, help="default: $MMCOURSE_EMULATOR_URL or http://127.0.0.1:8765")
-    p.add_argument("--timeout", type=float, default=30.0)
-    p.add_argument("--log", default=None)
-    p.add_argument("--pidfile", default=None)
-    p = sub.add_parser("rehearse", help="N test learners run notebooks at once on a real hub")
-    p.add_argument("--hub", required=True)
-    p.add_argument("--token", required=True, help="a token with admin:users, admin:servers, access:servers")
-    p.add_argument("--link", default=None, help="nbgitpuller link (from the link command)")
-    p.add_argument("--users", type=int, default=5)
-    p.add_argument("--keep-users", action="store_true", help="do not delete the rehearsal-N users afterwards")
-    p.add_argument("notebooks", nargs="*", default=[FIRST_NOTEBOOK])
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "link":
-        for notebook in args.notebooks:
-            print(nbgitpuller_link(args.hub, args.repo, args.branch, notebook, args.targetpath, args.app))
-    elif args.command == "binder-link":
-        print(binder_link(args.repo, args.ref, args.notebook))
-    elif args.command == "scope":
-        for user in args.users:
-            print(f"{user}\tMMCOURSE_SCOPE={learner_scope(user, admin_token())}\temulator scope {emulator_scope(user)}")
-    elif args.command == "log":
-        return _print_log(args.user, args.emulator or emulator_url())
-    elif args.command == "collect":
-        copied = collect(args.homes, args.out, args.checkout, args.folder, args.home_prefix)
-        users = sorted({p.parent.name for p in copied})
-        print(f"collected {len(copied)} notebooks from {len(users)} learners into {args.out}: "
-              f"next, mmcourse grade {args.out} --out grades")
-    elif args.command == "emulator-up":
-        url = args.url or emulator_url()
-        try:
-            pid = emulator_up(url, args.timeout, args.log, args.pidfile)
-        except HubError as exc:
-            print(f"mmcourse.hub emulator-up: {exc}", file=sys.stderr)
-            return 1
-        print(f"mmcourse emulator {'started (pid ' + str(pid) + ')' if pid else 'already running'} at {url}")
-    elif args.command == "rehearse":
-        users = [f"rehearsal-{n}" for n in range(1, args.users + 1)]
-        report = rehearse(args.hub, args.token, users, args.link, args.notebooks, cleanup=not args.keep_users)
-        print(report.summary())
-        return 0 if report.ok else 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
