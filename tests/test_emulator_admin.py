@@ -14,6 +14,7 @@ import requests
 
 from mmcourse import registry
 from mmcourse.emulator.control import EmulatorControl, EmulatorControlError
+from tests.sdks import need
 
 MODELS = {p: registry.default_model(p) for p in ("openai", "anthropic", "gemini")}
 
@@ -77,9 +78,9 @@ def test_a_sub_second_retry_after_is_sent_exactly_in_ms_and_rounded_up_in_second
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 def test_the_official_sdks_read_the_exact_sub_second_delay(origin, api_key, control, provider):
-    import anthropic
+    anthropic = need("anthropic")
     import httpx
-    import openai
+    openai = need("openai")
 
     control.inject_fault(provider, 429, count=1, retry_after=0.01)
     headers = httpx.Headers(dict(call(origin, provider, api_key).headers))

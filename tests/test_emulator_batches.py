@@ -12,15 +12,12 @@ from __future__ import annotations
 import json
 import time
 
-import anthropic
-import openai
 import pytest
 import requests
-from google import genai
-from google.genai import types as genai_types
 
 from mmcourse import registry
 from tests.conftest import scope_of
+from tests.sdks import need
 
 OPENAI_MODEL = registry.default_model("openai")
 CLAUDE_MODEL = registry.default_model("anthropic")
@@ -44,16 +41,20 @@ def instant(batch_admin):
 
 @pytest.fixture
 def oai(origin, api_key):
+    openai = need("openai")
     return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
 @pytest.fixture
 def claude(origin, api_key):
+    anthropic = need("anthropic")
     return anthropic.Anthropic(api_key=api_key, base_url=origin, max_retries=0)
 
 
 @pytest.fixture
 def gem(origin, api_key):
+    genai = need("google.genai")
+    genai_types = need("google.genai.types")
     return genai.Client(api_key=api_key, http_options=genai_types.HttpOptions(base_url=origin))
 
 
@@ -155,12 +156,14 @@ def test_openai_injected_failure_fails_the_batch(oai, batch_admin):
 
 
 def test_openai_batch_needs_a_batch_purpose_file(oai):
+    openai = need("openai")
     uploaded = oai.files.create(file=("x.jsonl", b"{}\n", "application/jsonl"), purpose="user_data")
     with pytest.raises(openai.BadRequestError, match="purpose 'batch'"):
         oai.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h")
 
 
 def test_openai_completion_window_other_than_24h_is_rejected(oai):
+    openai = need("openai")
     uploaded = oai.files.create(file=("x.jsonl", json.dumps(chat_line("a", "Hi")).encode(), "application/jsonl"),
                                 purpose="batch")
     with pytest.raises(openai.BadRequestError) as err:
@@ -236,11 +239,13 @@ def test_anthropic_cancel_gives_canceled_results(claude, batch_admin):
 
 
 def test_anthropic_custom_id_pattern_is_checked(claude):
+    anthropic = need("anthropic")
     with pytest.raises(anthropic.BadRequestError, match=r"requests.0.custom_id: String should match pattern"):
         claude.messages.batches.create(requests=[{"custom_id": "has space", "params": {}}])
 
 
 def test_anthropic_ended_batch_can_be_deleted(claude, instant):
+    anthropic = need("anthropic")
     batch = claude.messages.batches.create(requests=claude_requests("Hi"))
     assert claude.messages.batches.delete(batch.id).type == "message_batch_deleted"
     with pytest.raises(anthropic.NotFoundError):
@@ -251,6 +256,7 @@ def test_anthropic_ended_batch_can_be_deleted(claude, instant):
 
 
 def gemini_requests(*texts: str) -> list:
+    genai_types = need("google.genai.types")
     return [genai_types.InlinedRequest(contents=t, metadata={"key": f"k{i}"}) for i, t in enumerate(texts)]
 
 
@@ -286,6 +292,7 @@ def test_gemini_inline_results_match_single_requests(gem, instant):
 
 
 def test_gemini_file_batch_writes_a_results_file(gem, instant):
+    genai_types = need("google.genai.types")
     lines = [{"key": "one", "request": {"contents": [{"parts": [{"text": "Say hello."}]}]}}]
     uploaded = gem.files.upload(file=__import__("io").BytesIO("\n".join(json.dumps(x) for x in lines).encode()),
                                 config=genai_types.UploadFileConfig(mime_type="application/jsonl", display_name="in"))

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import base64
 
-import anthropic
-import openai
 import pytest
 import requests
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types as genai_types
 
 from mmcourse import datasets, registry
+from tests.sdks import need
 
 OPENAI_MODEL = registry.default_model("openai")
 CLAUDE_MODEL = registry.default_model("anthropic")  # minimum cacheable prefix 1024 tokens
@@ -34,16 +30,20 @@ def b64(data: bytes) -> str:
 
 @pytest.fixture
 def oai(origin, api_key):
+    openai = need("openai")
     return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
 @pytest.fixture
 def claude(origin, api_key):
+    anthropic = need("anthropic")
     return anthropic.Anthropic(api_key=api_key, base_url=origin, max_retries=0)
 
 
 @pytest.fixture
 def gem(origin, api_key):
+    genai = need("google.genai")
+    genai_types = need("google.genai.types")
     return genai.Client(api_key=api_key, http_options=genai_types.HttpOptions(base_url=origin))
 
 
@@ -93,6 +93,7 @@ def test_openai_responses_usage_reports_cached_input_tokens(oai):
 
 
 def test_openai_cache_is_per_scope(origin, oai):
+    openai = need("openai")
     chat(oai, "Where does class 5 go?")
     stranger = openai.OpenAI(api_key="another-learner-key", base_url=origin + "/v1", max_retries=0)
     other = stranger.chat.completions.create(model=OPENAI_MODEL, messages=[
@@ -184,6 +185,7 @@ def test_anthropic_stream_message_start_carries_the_cache_read(claude):
 
 
 def test_anthropic_more_than_four_breakpoints_is_rejected(claude):
+    anthropic = need("anthropic")
     blocks = [{"type": "text", "text": f"part {i}", "cache_control": {"type": "ephemeral"}} for i in range(5)]
     with pytest.raises(anthropic.BadRequestError) as err:
         ask_claude(claude, blocks)
@@ -191,6 +193,7 @@ def test_anthropic_more_than_four_breakpoints_is_rejected(claude):
 
 
 def test_anthropic_unknown_ttl_is_rejected(claude):
+    anthropic = need("anthropic")
     with pytest.raises(anthropic.BadRequestError) as err:
         ask_claude(claude, cached_system("10m"))
     assert "system.0.cache_control.ttl: Input should be '5m' or '1h'" in err.value.message
@@ -200,6 +203,7 @@ def test_anthropic_unknown_ttl_is_rejected(claude):
 
 
 def test_gemini_second_identical_long_request_reports_an_implicit_hit(gem):
+    genai_types = need("google.genai.types")
     config = genai_types.GenerateContentConfig(system_instruction=MANUAL)
     first = gem.models.generate_content(model=GEMINI_MODEL, contents="Where does class 9 go?", config=config)
     second = gem.models.generate_content(model=GEMINI_MODEL, contents="Where does class 9 go?", config=config)
@@ -209,6 +213,7 @@ def test_gemini_second_identical_long_request_reports_an_implicit_hit(gem):
 
 
 def test_gemini_stream_chunks_report_the_implicit_hit(gem):
+    genai_types = need("google.genai.types")
     config = genai_types.GenerateContentConfig(system_instruction=MANUAL)
     gem.models.generate_content(model=GEMINI_MODEL, contents="Where does class 11 go?", config=config)
     chunks = list(gem.models.generate_content_stream(model=GEMINI_MODEL, contents="Where does class 11 go?",
@@ -217,6 +222,8 @@ def test_gemini_stream_chunks_report_the_implicit_hit(gem):
 
 
 def test_gemini_explicit_cache_create_use_list_delete(gem):
+    genai_types = need("google.genai.types")
+    genai_errors = need("google.genai.errors")
     cache = gem.caches.create(model=GEMINI_MODEL, config=genai_types.CreateCachedContentConfig(
         contents=[genai_types.Content(role="user", parts=[genai_types.Part(text=MANUAL)])],
         system_instruction="You answer from the refund manual.", ttl="600s", display_name="manual"))
@@ -234,6 +241,7 @@ def test_gemini_explicit_cache_create_use_list_delete(gem):
 
 
 def test_gemini_cache_ttl_update_moves_expire_time(gem):
+    genai_types = need("google.genai.types")
     cache = gem.caches.create(model=GEMINI_MODEL, config=genai_types.CreateCachedContentConfig(
         contents=[genai_types.Content(role="user", parts=[genai_types.Part(text=MANUAL)])], ttl="60s"))
     updated = gem.caches.update(name=cache.name, config=genai_types.UpdateCachedContentConfig(ttl="7200s"))
@@ -250,6 +258,8 @@ def test_gemini_raw_delete_answers_an_empty_object(origin, api_key):
 
 
 def test_gemini_too_small_explicit_cache_is_rejected(gem):
+    genai_types = need("google.genai.types")
+    genai_errors = need("google.genai.errors")
     with pytest.raises(genai_errors.ClientError) as err:
         gem.caches.create(model=GEMINI_MODEL, config=genai_types.CreateCachedContentConfig(
             contents=[genai_types.Content(role="user", parts=[genai_types.Part(text="tiny")])]))
@@ -257,6 +267,8 @@ def test_gemini_too_small_explicit_cache_is_rejected(gem):
 
 
 def test_gemini_cached_content_with_a_system_instruction_is_rejected(gem):
+    genai_types = need("google.genai.types")
+    genai_errors = need("google.genai.errors")
     cache = gem.caches.create(model=GEMINI_MODEL, config=genai_types.CreateCachedContentConfig(
         contents=[genai_types.Content(role="user", parts=[genai_types.Part(text=MANUAL)])]))
     with pytest.raises(genai_errors.ClientError) as err:

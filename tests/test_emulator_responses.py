@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import json
 
-import openai
 import pytest
 import requests
 
 from mmcourse import datasets, registry
+from tests.sdks import need
 
 MODEL = registry.default_model("openai")
 
@@ -26,6 +26,7 @@ def b64(data: bytes) -> str:
 
 @pytest.fixture
 def oai(origin, api_key):
+    openai = need("openai")
     return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
@@ -182,6 +183,7 @@ def test_function_call_without_its_output_is_rejected(origin, api_key):
 
 
 def test_unknown_previous_response_id_is_previous_response_not_found(oai):
+    openai = need("openai")
     with pytest.raises(openai.BadRequestError) as err:
         oai.responses.create(model=MODEL, input="Hi", previous_response_id="resp_123")
     assert err.value.code == "previous_response_not_found"
@@ -189,6 +191,7 @@ def test_unknown_previous_response_id_is_previous_response_not_found(oai):
 
 
 def test_stored_response_can_be_retrieved_then_deleted(oai):
+    openai = need("openai")
     created = oai.responses.create(model=MODEL, input="Say hello.")
     assert oai.responses.retrieve(created.id).output_text == created.output_text
     r = oai.with_raw_response.responses.delete(created.id)
@@ -198,6 +201,7 @@ def test_stored_response_can_be_retrieved_then_deleted(oai):
 
 
 def test_store_false_response_is_not_kept(oai):
+    openai = need("openai")
     created = oai.responses.create(model=MODEL, input="Say hello.", store=False)
     assert created.store is False
     with pytest.raises(openai.NotFoundError):
@@ -300,12 +304,14 @@ def test_chat_part_type_in_responses_input_is_an_invalid_value(origin, api_key):
 
 
 def test_unknown_model_is_model_not_found(oai):
+    openai = need("openai")
     with pytest.raises(openai.NotFoundError) as err:
         oai.responses.create(model="gpt-nonexistent", input="Hi")
     assert err.value.code == "model_not_found"
 
 
 def test_invalid_key_is_an_authentication_error(origin):
+    openai = need("openai")
     client = openai.OpenAI(api_key="sk-invalid-key-000000", base_url=origin + "/v1", max_retries=0)
     with pytest.raises(openai.AuthenticationError):
         client.responses.create(model=MODEL, input="Hi")
@@ -372,6 +378,7 @@ def test_responses_body_uses_input_items_and_a_string_image_url():
 
 
 def test_reset_forgets_the_scope_stored_responses(oai, control):
+    openai = need("openai")
     created = oai.responses.create(model=MODEL, input="Say hello.")
     control.reset()
     with pytest.raises(openai.NotFoundError):
@@ -394,6 +401,7 @@ def test_stored_response_stream_replays_after_a_sequence_number(origin, api_key,
 
 
 def test_cancel_of_a_foreground_response_is_refused(oai):
+    openai = need("openai")
     created = oai.responses.create(model=MODEL, input="Say hello.")
     with pytest.raises(openai.BadRequestError, match="background=true"):
         oai.responses.cancel(created.id)

@@ -7,12 +7,12 @@ gpt-4o transcribe models answer ``json`` only; ``tokens`` vs ``duration`` usage)
 
 from __future__ import annotations
 
-import openai
 import pytest
 import requests
 
 from mmcourse import datasets
 from mmcourse.emulator.answers import UNKNOWN_PREFIX
+from tests.sdks import need
 
 MEETING = "audio/meeting_excerpt.wav"
 VOICEMAIL_FLAC = "audio/delivery_voicemail.flac"
@@ -20,6 +20,7 @@ VOICEMAIL_FLAC = "audio/delivery_voicemail.flac"
 
 @pytest.fixture
 def oai(origin, api_key):
+    openai = need("openai")
     return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
@@ -84,6 +85,7 @@ def test_srt_and_vtt_are_timed_cues(oai):
 
 
 def test_gpt4o_transcribe_refuses_formats_other_than_json(oai):
+    openai = need("openai")
     with pytest.raises(openai.BadRequestError) as err:
         oai.audio.transcriptions.create(model="gpt-4o-transcribe", file=recording(MEETING), response_format="srt")
     assert err.value.param == "response_format"
@@ -113,6 +115,7 @@ def test_body_over_25_mb_is_413_with_the_bytes_read(origin, api_key):
 
 
 def test_unsupported_extension_is_rejected(oai):
+    openai = need("openai")
     with pytest.raises(openai.BadRequestError) as err:
         oai.audio.transcriptions.create(model="whisper-1", file=("clip.bin", b"\0" * 100))
     assert err.value.body["message"] == "Unsupported file format bin"

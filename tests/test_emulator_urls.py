@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import base64
 
-import anthropic
-import openai
 import pytest
 import requests
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types as genai_types
 
 from mmcourse import datasets, registry
 from mmcourse.emulator.urls import data_url_for
+from tests.sdks import need
 
 OPENAI_MODEL = registry.default_model("openai")
 CLAUDE_MODEL = registry.default_model("anthropic")
@@ -32,16 +28,20 @@ ELSEWHERE = "https://upload.wikimedia.org/wikipedia/commons/cat.jpg"
 
 @pytest.fixture
 def oai(origin, api_key):
+    openai = need("openai")
     return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
 @pytest.fixture
 def claude(origin, api_key):
+    anthropic = need("anthropic")
     return anthropic.Anthropic(api_key=api_key, base_url=origin, max_retries=0)
 
 
 @pytest.fixture
 def gem(origin, api_key):
+    genai = need("google.genai")
+    genai_types = need("google.genai.types")
     return genai.Client(api_key=api_key, http_options=genai_types.HttpOptions(base_url=origin))
 
 
@@ -78,6 +78,7 @@ def test_openai_chat_image_by_data_url_at_the_emulator_answers_like_inline(oai, 
 
 
 def test_openai_chat_image_elsewhere_gets_the_download_error(oai):
+    openai = need("openai")
     with pytest.raises(openai.BadRequestError) as err:
         chat_image(oai, ELSEWHERE)
     assert err.value.code == "invalid_image_url"
@@ -95,6 +96,7 @@ def test_openai_responses_image_and_file_urls_are_fetched_from_the_emulator(oai,
 
 
 def test_openai_responses_image_elsewhere_gets_the_download_error(oai):
+    openai = need("openai")
     with pytest.raises(openai.BadRequestError) as err:
         oai.responses.create(model=OPENAI_MODEL, input=[{"role": "user", "content": [
             {"type": "input_image", "image_url": ELSEWHERE}]}])
@@ -124,6 +126,7 @@ def test_anthropic_url_document_source_answers_like_base64(claude, origin):
 
 
 def test_anthropic_url_elsewhere_gets_the_download_error(claude):
+    anthropic = need("anthropic")
     with pytest.raises(anthropic.BadRequestError) as err:
         claude_block(claude, {"type": "image", "source": {"type": "url", "url": ELSEWHERE}})
     assert err.value.body["error"]["message"] == "Unable to download the file. Please verify the URL and try again."
@@ -133,6 +136,7 @@ def test_anthropic_url_elsewhere_gets_the_download_error(claude):
 
 
 def test_gemini_file_uri_at_the_emulator_answers_like_inline_data(gem, origin):
+    genai_types = need("google.genai.types")
     by_uri = gem.models.generate_content(model=GEMINI_MODEL, contents=[
         genai_types.Part.from_uri(file_uri=data_url_for(origin, PHOTO), mime_type="image/jpeg"),
         "What is in this image?"])
@@ -143,6 +147,8 @@ def test_gemini_file_uri_at_the_emulator_answers_like_inline_data(gem, origin):
 
 
 def test_gemini_file_uri_elsewhere_cannot_be_fetched(gem):
+    genai_types = need("google.genai.types")
+    genai_errors = need("google.genai.errors")
     with pytest.raises(genai_errors.ClientError) as err:
         gem.models.generate_content(model=GEMINI_MODEL, contents=[
             genai_types.Part.from_uri(file_uri=ELSEWHERE, mime_type="image/jpeg"), "What is in this image?"])

@@ -10,6 +10,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SDK_TESTS = ["tests/test_emulator_sdk.py", "tests/test_emulator_tools.py", "tests/test_emulator_integration.py"]
+# Every file that uses an SDK somewhere: without the SDKs each must still be collected.
+USES_SDKS = SDK_TESTS + ["tests/test_emulator_admin.py", "tests/test_emulator_batches.py",
+                         "tests/test_emulator_caching.py", "tests/test_emulator_responses.py",
+                         "tests/test_emulator_transcription.py", "tests/test_emulator_urls.py"]
 
 _BLOCK = '''
 import importlib.abc, sys
@@ -22,9 +26,20 @@ sys.meta_path.insert(0, NoSDKs())
 '''
 
 
-def test_sdk_tests_skip_with_the_install_command_when_the_sdks_are_missing(tmp_path):
+def _without_sdks(tmp_path) -> dict[str, str]:
     (tmp_path / "sitecustomize.py").write_text(_BLOCK)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+
+
+def test_every_file_that_uses_an_sdk_is_collected_without_them(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "pytest", "-n0", "-q", "--co", "-p", "no:cacheprovider", *USES_SDKS],
+                         cwd=ROOT, env=_without_sdks(tmp_path), capture_output=True, text=True, timeout=300)
+    out = run.stdout + run.stderr
+    assert run.returncode == 0 and "error" not in out.strip().splitlines()[-1].lower(), out[-3000:]
+
+
+def test_sdk_tests_skip_with_the_install_command_when_the_sdks_are_missing(tmp_path):
+    env = _without_sdks(tmp_path)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-n0", "-v", "-rs", "-p", "no:cacheprovider", *SDK_TESTS, "-k", "sdk"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)

@@ -286,10 +286,10 @@ INSTRUCTOR_PROVIDERS = ("openai", "anthropic")
 def instructor_client(provider: str, origin: str, api_key: str, max_retries: int = 0):
     instructor = need("instructor")
     if provider == "openai":
-        import openai
+        openai = need("openai")
 
         return instructor.from_openai(openai.OpenAI(base_url=origin + "/v1", api_key=api_key, max_retries=max_retries))
-    import anthropic
+    anthropic = need("anthropic")
 
     return instructor.from_anthropic(anthropic.Anthropic(base_url=origin, api_key=api_key, max_retries=max_retries))
 
