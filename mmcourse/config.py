@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import providers
+from . import providers, registry
 from .identity import DEFAULT_EMULATOR_URL, OFFLINE_KEY, emulator_url, offline_key, scope_of
 from .identity import EMULATOR_URL_ENV as EMULATOR_ENV
 from .providers.base import redact_key
 
 MODES = ("offline", "live")
-COURSE_PROVIDERS = ("openai", "anthropic", "gemini")
+COURSE_PROVIDERS = registry.PROVIDERS  # the course's providers, named once (mmcourse.registry)
 # Re-exported from mmcourse.identity (their one home) for the callers that import them here.
 __all__ = ["COURSE_PROVIDERS", "DEFAULT_EMULATOR_URL", "EMULATOR_ENV", "MODES", "OFFLINE_KEY",
            "ConfigError", "ProviderConfig", "emulator_url", "load", "offline_base_url", "offline_key",

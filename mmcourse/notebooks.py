@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from .identity import EMULATOR_URL_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 STUDENT = ROOT / "notebooks"
@@ -152,7 +154,7 @@ def build(only: list[str] | None = None, student: bool = True) -> dict[str, floa
     timings: dict[str, float] = {}
     # The default port when it is free, so outputs show the URL a learner sees.
     with _start_emulator(start) as emulator:
-        env = offline_env({"MMCOURSE_EMULATOR_URL": emulator.base_url})
+        env = offline_env({EMULATOR_URL_ENV: emulator.base_url})
         for source in sources():
             if only and not any(key in source.stem for key in only):
                 continue

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .identity import EMULATOR_URL_ENV, SCOPE_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 ESTIMATE = re.compile(r"\*\*Estimated time: (\d+) min\*\*")
 
@@ -95,7 +97,7 @@ def rehearse(name: str, root: Path = ROOT, timeout: int = 180) -> list[dict]:
         for number in get(name).lessons:
             source = sources[number]
             notebook = answered_notebook(read_notebook(source), source.stem)
-            env = offline_env({"MMCOURSE_EMULATOR_URL": emulator.base_url, "MMCOURSE_SCOPE": f"path-{number}"})
+            env = offline_env({EMULATOR_URL_ENV: emulator.base_url, SCOPE_ENV: f"path-{number}"})
             started = time.perf_counter()
             NotebookClient(notebook, timeout=timeout, kernel_name="python3").execute(
                 env=env, cwd=str(root / "notebooks"))

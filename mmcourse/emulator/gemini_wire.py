@@ -22,8 +22,9 @@ from typing import Any
 from mmcourse import tokens
 from mmcourse.emulator import caching, gemini_tools, urls
 from mmcourse.emulator import models as served_models
+from mmcourse.emulator.gemini_stream import answer_parts, json_array, stream_bodies
 from mmcourse.emulator.gemini_usage import details as _details
-from mmcourse.emulator.gemini_usage import signature, thought_parts, thought_tokens, usage_metadata
+from mmcourse.emulator.gemini_usage import thought_parts, thought_tokens, usage_metadata
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
 from mmcourse.emulator.state import Fault, StoredFile, StoreFull, Upload
@@ -40,7 +41,6 @@ from mmcourse.emulator.wire import (
     parse_json,
     sse,
     stable_token,
-    word_chunks,
 )
 from mmcourse.providers import gemini as gemini_provider
 
@@ -395,13 +395,13 @@ class GeminiWire:
         caching.gemini_usage(call, model.id, request, found["media"], usage_meta, cached_tokens)
         if method == "streamGenerateContent":
             chunks = caching.gemini_stream_usage(
-                _stream_bodies(answer, finish, usage, thoughts, model.id, response_id,
+                stream_bodies(answer, finish, usage, thoughts, model.id, response_id,
                                thought_parts(config, thoughts, response_id)), usage_meta)
             if call.query.get("alt") == "sse":
                 return Reply(stream=(sse(c) for c in chunks), media_type="text/event-stream")
-            return Reply(stream=_json_array(chunks), media_type="application/json")
+            return Reply(stream=json_array(chunks), media_type="application/json")
         return Reply({
-            "candidates": [{"content": {"parts": _answer_parts(answer, config, thoughts, response_id),
+            "candidates": [{"content": {"parts": answer_parts(answer, config, thoughts, response_id),
                                         "role": "model"},
                             "finishReason": finish, "index": i} for i in range(candidates)],
             "usageMetadata": usage_meta, "modelVersion": model.id, "responseId": response_id,
@@ -424,7 +424,7 @@ class GeminiWire:
         # Streams carry the calls whole, in one chunk (they are not split into fragments).
         if call.query.get("alt") == "sse":
             return Reply(stream=iter([sse(body)]), media_type="text/event-stream")
-        return Reply(stream=_json_array([body]), media_type="application/json")
+        return Reply(stream=json_array([body]), media_type="application/json")
 
     def _gather(self, call: Call, request: dict, model) -> dict:
         contents = request.get("contents")
@@ -753,50 +753,6 @@ def _page(call: Call, items: list, *, default: int, maximum: int) -> tuple[list,
     page = items[start:start + size]
     more = start + size < len(items)
     return page, base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=") if more else None
-
-
-def _answer_parts(answer: str, config: dict, thoughts: int, response_id: str) -> list[dict]:
-    """The answer's parts: a thought part first when asked for, then the text (signed after it)."""
-    thought = thought_parts(config, thoughts, response_id)
-    text: dict = {"text": answer, **({"thoughtSignature": signature(response_id)} if thought else {})}
-    return [*thought, text]
-
-
-def _stream_bodies(answer: str, finish: str, usage, thoughts: int, model: str, response_id: str,
-                   thought: list[dict]) -> list[dict]:
-    """Gemini stream chunks: every one carries the running usageMetadata, the last finishReason.
-
-    ``candidatesTokenCount`` grows chunk by chunk; prompt and thought counts are there from the
-    first (real alt=sse recordings, gemini-2.5-flash, 2026-07). Thought parts come first, in
-    their own chunk, and the first answer part carries the ``thoughtSignature``.
-    """
-    from mmcourse.emulator.generate import text_tokens
-
-    pieces = word_chunks(answer) or [""]
-    bodies: list[dict] = [{"candidates": [{"content": {"parts": thought, "role": "model"}, "index": 0}],
-                           "usageMetadata": usage_metadata(usage.input_tokens, 0, thoughts, _details(usage)),
-                           "modelVersion": model, "responseId": response_id}] if thought else []
-    sent = ""
-    for k, piece in enumerate(pieces):
-        sent += piece
-        last = k == len(pieces) - 1
-        part = {"text": piece, **({"thoughtSignature": signature(response_id)} if thought and k == 0 else {})}
-        candidate: dict = {"content": {"parts": [part], "role": "model"}, "index": 0}
-        so_far = usage.output_tokens if last else min(usage.output_tokens, max(1, text_tokens(sent)))
-        body: dict = {"candidates": [candidate],
-                      "usageMetadata": usage_metadata(usage.input_tokens, so_far, thoughts, _details(usage)),
-                      "modelVersion": model, "responseId": response_id}
-        if last:
-            candidate["finishReason"] = finish
-        bodies.append(body)
-    return bodies
-
-
-def _json_array(bodies: list[dict]):
-    """streamGenerateContent without alt=sse: one JSON array, written element by element."""
-    for k, body in enumerate(bodies):
-        yield ("[" if k == 0 else ",\r\n") + json.dumps(body)
-    yield "]"
 
 
 WIRE = GeminiWire()

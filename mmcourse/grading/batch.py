@@ -31,6 +31,7 @@ from mmcourse.grading.sandbox import (
     remove_cgroups,
     unsandboxed_uid_drop,
 )
+from mmcourse.identity import EMULATOR_URL_ENV, SCOPE_ENV
 
 UID_BASE = 720000  # sandboxes run as uids of their own from here on (no name, no files)
 START_TIMEOUT = 60.0
@@ -204,7 +205,7 @@ class Batch:
         env.update({
             "HOME": home, "TMPDIR": "/tmp", "IPYTHONDIR": str(self.root / ".ipython"),
             "MPLBACKEND": "Agg", "MMCOURSE_MODE": "offline", "MMCOURSE_PLAIN": "1",
-            "MMCOURSE_SCOPE": self.scope, "MMCOURSE_EMULATOR_URL": self.origin,
+            SCOPE_ENV: self.scope, EMULATOR_URL_ENV: self.origin,
             "PYTHONPATH": str(package_root()), "PYTHONHASHSEED": "0",
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         })

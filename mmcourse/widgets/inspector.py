@@ -27,7 +27,7 @@ from mmcourse.providers.base import (
 from mmcourse.widgets.base import STYLE, Displayable, escape
 from mmcourse.widgets.jsonpath import JsonPath, annotated_lines, find_paths, format_path, resolve
 
-COURSE_PROVIDERS = ("openai", "anthropic", "gemini")
+COURSE_PROVIDERS = registry.PROVIDERS
 LONG_STRING = 200  # longer strings in a body are media (base64 or data URLs); display.py agrees
 NONE = "—"
 

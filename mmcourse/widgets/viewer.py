@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from mmcourse import pricing, providers
+from mmcourse import pricing, providers, registry
 from mmcourse.client import Exchange
 from mmcourse.encoding import preview
 from mmcourse.providers.base import Answer, APIError
@@ -27,7 +27,7 @@ from mmcourse.widgets.jsonpath import (
 )
 
 # Order matters: "local" speaks OpenAI's format, so a bare OpenAI-shaped body reads as openai.
-DETECT_ORDER = ("openai", "anthropic", "gemini")
+DETECT_ORDER = registry.PROVIDERS  # the order a response's shape is tried in
 MARKERS = {"answer": "  ◀ answer", "error": "  ◀ error message"}
 MEDIA_MIN = 200  # a string this long with no spaces is base64 (or a data URL), not prose
 
