@@ -595,7 +595,11 @@ def test_backoff_without_a_hint():
     finally:
         control.clear_faults()
     expect(response.status_code, 200, what="final status")
-    expect(waits, [0.5, 1.0, 2.0], what="backoff waits without retry-after")
+    expect(len(waits), 3, what="the number of waits before the fourth try")
+    for n, (wait, base) in enumerate(zip(waits, [0.5, 1.0, 2.0]), start=1):
+        # Backoff without a server delay: 0.5 s x 2^n minus up to 25 % jitter, as the lesson builds it.
+        assert 0.75 * base - 1e-9 <= wait <= base + 1e-9, (
+            f"wait {n} was {wait:.3f} s; without retry-after it should be {base} s minus up to 25 % jitter")
 
 
 def test_other_client_errors_are_not_retried():
