@@ -313,18 +313,29 @@ def _video_frames(path: Path) -> list[tuple[float, Image.Image]]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         want = 0.0
-        last = None
+        last = None  # the previous frame, converted to a picture only if a whole second needs it
+        last_image: Image.Image | None = None
         for frame in container.decode(stream):
             t = float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
             while t > want + 1e-6 and last is not None:
-                out.append((want, last))
+                last_image = last_image or last.to_image()
+                out.append((want, last_image))
                 want += 1.0
-            last = frame.to_image()
+            last, last_image = frame, None
             if abs(t - want) < 1e-6:
-                out.append((want, last))
+                last_image = frame.to_image()
+                out.append((want, last_image))
                 want += 1.0
                 last = None
     return out
+
+
+def warm_references() -> None:
+    """Make the thumbnails of every course picture (and video second) now, not on the first
+    request that comes near one (a course video's frames take seconds to decode)."""
+    index = _index(*default_manifest())
+    for _, entry, t, _ in index.pictures:
+        _reference_thumb(index, entry, t)
 
 
 def _video_facts(data: bytes, mime: str, digest: str) -> tuple[Facts, Image.Image | None]:
