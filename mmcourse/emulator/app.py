@@ -20,6 +20,7 @@ import asyncio
 import io
 import json
 import re
+import threading
 import time
 import traceback
 
@@ -361,17 +362,21 @@ class _EmulatorHeader:
 
 def warm_up() -> None:
     """Pay the first request's one-time costs before serving: the answer engine's imports,
-    Pillow's format plugins, the course manifest's index and the NumPy paths of recognition."""
+    Pillow's format plugins, the course manifest's index and the NumPy paths of recognition
+    (and, in the background, the course pictures' reference thumbnails)."""
     from PIL import Image
 
     from mmcourse import registry
     from mmcourse.emulator.answers import MediaItem, compose_answer
+    from mmcourse.emulator.recognise import warm_references
 
     Image.init()
     picture = io.BytesIO()
     Image.new("RGB", (16, 16), (200, 40, 40)).save(picture, format="JPEG")
     compose_answer("Describe this image.", [MediaItem("image/jpeg", picture.getvalue())],
                    provider="openai", model=registry.default_model("openai"))
+    # The course pictures' thumbnails (seconds of video decoding) are made beside serving.
+    threading.Thread(target=warm_references, name="mmcourse-emulator-warm-up", daemon=True).start()
 
 
 def create_app(state: EmulatorState | None = None) -> EmulatorApp:

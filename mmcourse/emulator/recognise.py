@@ -34,7 +34,10 @@ import numpy as np
 from PIL import Image
 
 from mmcourse.encoding import MIME_ALIASES, sniff_mime
+from mmcourse.media import measure
 from mmcourse.media.fingerprint import MATCH_DISTANCE, image_hash
+from mmcourse.media.measure import MAX_DECODE_PIXELS, Facts, dominant_colours  # noqa: F401 - re-exported
+from mmcourse.media.measure import open_image as _open_image
 
 EMPTY_MANIFEST: dict = {"schema_version": 1, "files": []}
 
@@ -42,63 +45,13 @@ EMPTY_MANIFEST: dict = {"schema_version": 1, "files": []}
 # thumbnail: a 64-bit dHash cannot separate two versions of one dashboard or the frames of
 # one video scene, whose only difference is a small on-screen clock.
 _TIE_MARGIN = 3
-_THUMB = 64
+_THUMB = measure.THUMB
 # Mean absolute difference (0-255 per channel) of 16x16 colour thumbnails above which a dHash
 # match is a coincidence; a resized, re-compressed copy stays far below it.
 _COLOUR_LIMIT = 30.0
 # Entries of these kinds describe *how a file was saved*, not a picture of their own, so a
 # picture match to them loses against any other entry showing the same picture.
 _LOW_PRIORITY_KINDS = ("error-example",)
-# Plain-English names for dominant colours; nearest by the "redmean" perceptual distance.
-_PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
-    ("black", (0, 0, 0)),
-    ("dark grey", (70, 70, 70)),
-    ("grey", (128, 128, 128)),
-    ("light grey", (195, 195, 195)),
-    ("white", (255, 255, 255)),
-    ("dark red", (120, 10, 15)),
-    ("red", (210, 35, 35)),
-    ("pink", (240, 140, 185)),
-    ("orange", (240, 135, 30)),
-    ("brown", (115, 70, 35)),
-    ("beige", (225, 205, 165)),
-    ("yellow", (240, 220, 50)),
-    ("olive", (125, 125, 20)),
-    ("dark green", (20, 85, 30)),
-    ("green", (50, 165, 60)),
-    ("light green", (160, 225, 130)),
-    ("teal", (0, 128, 128)),
-    ("cyan", (40, 215, 230)),
-    ("light blue", (150, 195, 240)),
-    ("blue", (35, 85, 210)),
-    ("navy", (10, 20, 100)),
-    ("purple", (120, 45, 160)),
-)
-_PALETTE_RGB = np.array([rgb for _, rgb in _PALETTE], dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What can be measured from the bytes alone, whether or not the file is a course file."""
-
-    mime: str
-    bytes: int
-    sha256: str
-    format: str | None = None
-    width: int | None = None
-    height: int | None = None
-    colours: tuple[tuple[str, int], ...] = ()  # (plain-English name, percent of pixels)
-    image_hash: str | None = None
-    duration_s: float | None = None
-    sample_rate: int | None = None
-    channels: int | None = None
-    frames: int | None = None
-    fps: float | None = None
-    pages: int | None = None
-    text: tuple[str, ...] = ()  # extracted PDF text, one string per page
-    problem: str | None = None  # why the bytes could not be decoded, if they could not
-
-
 @dataclass(frozen=True)
 class Recognition:
     """One media item: the manifest entry it is (or None), how it was matched, and its facts."""
@@ -257,109 +210,21 @@ def _recognise(data: bytes, declared: str, digest: str, index: _Index) -> Recogn
 # --------------------------------------------------------------------------- images
 
 
-def _open_image(data: bytes) -> tuple[Image.Image, tuple[int, int], str | None, int]:
-    img = Image.open(io.BytesIO(data))
-    size, fmt = img.size, img.format
-    n_frames = getattr(img, "n_frames", 1)
-    # Decode JPEGs at 1/2..1/8 scale: a dHash and a 64-px thumbnail need no more, and a
-    # full 12-megapixel decode would take most of the time budget.
-    img.draft("RGB", (_THUMB * 2, _THUMB * 2))
-    img = img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img
-    if img.mode == "RGBA":
-        # Transparent pixels count as the white a viewer would show behind them.
-        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(background, img)
-    return img.convert("RGB"), size, fmt, n_frames
-
-
-# Pictures larger than this are measured from their header only, never decoded: a decompression
-# bomb (or a plainly upscaled 200-megapixel photo) costs nothing; the wires refuse it by size.
-MAX_DECODE_PIXELS = 50_000_000
-_IMAGES: OrderedDict[tuple[str, str], tuple[Facts, _Thumb | None]] = OrderedDict()
-
-
 def image_facts(data: bytes, mime: str, digest: str | None = None) -> tuple[Facts, _Thumb | None]:
-    """An image's facts (and its matching thumbnail when it is near a course picture), decoded
-    once per content: the one image cache usage counting, validation and recognition read."""
-    digest = digest or hashlib.sha256(data).hexdigest()
-    key = (digest, mime)
-    with _LOCK:
-        cached = _IMAGES.get(key)
-        if cached is not None:
-            _IMAGES.move_to_end(key)
-            return cached
-    facts, img = _image_facts(data, mime, digest)
-    # The thumbnail only settles near ties between course pictures: skip it for any other picture.
-    near = img is not None and facts.image_hash is not None and _near_a_picture(_index(*default_manifest()), facts.image_hash)
-    result = (facts, _thumb(img) if near else None)
-    with _LOCK:
-        _IMAGES[key] = result
-        while len(_IMAGES) > _CACHE_SIZE:
-            _IMAGES.popitem(last=False)
-    return result
+    """An image's facts (``mmcourse.media.measure``'s one cache), with the matching thumbnail
+    when it is near a course picture (the thumbnail only settles near ties between them)."""
+    return measure.image(data, mime, digest, derive=_course_thumb)
 
 
-_HEADER_LOCK = threading.Lock()
-
-
-def _open_header(data: bytes) -> Image.Image:
-    """The image with only its header read. Pillow refuses to even open a picture over twice its
-    MAX_IMAGE_PIXELS; this reads the size anyway (nothing is decoded: MAX_DECODE_PIXELS guards that)."""
-    try:
-        return Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        with _HEADER_LOCK:
-            saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-            try:
-                return Image.open(io.BytesIO(data))
-            finally:
-                Image.MAX_IMAGE_PIXELS = saved
+def _course_thumb(img: Image.Image, facts: Facts) -> _Thumb | None:
+    near = facts.image_hash is not None and _near_a_picture(_index(*default_manifest()), facts.image_hash)
+    return _thumb(img) if near else None
 
 
 def _near_a_picture(index: _Index, image_hash: str) -> bool:
     """Whether any picture of the index is within MATCH_DISTANCE of ``image_hash``."""
     value = int(image_hash, 16)
     return any(bin(value ^ hashed).count("1") <= MATCH_DISTANCE for hashed, _, _, _ in index.pictures)
-
-
-def _image_facts(data: bytes, mime: str, digest: str) -> tuple[Facts, Image.Image | None]:
-    try:
-        header = _open_header(data)
-        width, height = header.size
-        if width * height > MAX_DECODE_PIXELS:
-            return Facts(mime, len(data), digest, format=header.format, width=width, height=height), None
-        img, (width, height), fmt, n_frames = _open_image(data)
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many error types for damaged files
-        return Facts(mime, len(data), digest, problem=f"the bytes do not decode as an image ({type(exc).__name__}: {exc})"), None
-    facts = Facts(
-        mime=mime,
-        bytes=len(data),
-        sha256=digest,
-        format=fmt,
-        width=width,
-        height=height,
-        colours=dominant_colours(img),
-        image_hash=image_hash(img),
-        frames=n_frames if n_frames > 1 else None,
-    )
-    return facts, img
-
-
-def dominant_colours(img: Image.Image, n: int = 3) -> tuple[tuple[str, int], ...]:
-    """The ``n`` most common colours of an image, named in plain English, with percentages."""
-    rgb = img if img.mode == "RGB" else img.convert("RGB")  # no copy of a picture already in RGB
-    small = np.asarray(rgb.resize((48, 48), Image.Resampling.BOX), dtype=np.float64)
-    pixels = small.reshape(-1, 1, 3)
-    diff = pixels - _PALETTE_RGB[None, :, :]
-    rmean = (pixels[:, :, 0] + _PALETTE_RGB[None, :, 0]) / 2
-    dist = (2 + rmean / 256) * diff[..., 0] ** 2 + 4 * diff[..., 1] ** 2
-    dist += (2 + (255 - rmean) / 256) * diff[..., 2] ** 2
-    counts = np.bincount(dist.argmin(axis=1), minlength=len(_PALETTE))
-    order = sorted(range(len(_PALETTE)), key=lambda i: (-counts[i], i))[:n]
-    total = counts.sum()
-    return tuple(
-        (_PALETTE[i][0], round(100 * counts[i] / total)) for i in order if counts[i] > 0
-    )
 
 
 @dataclass(frozen=True)
@@ -448,18 +313,29 @@ def _video_frames(path: Path) -> list[tuple[float, Image.Image]]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         want = 0.0
-        last = None
+        last = None  # the previous frame, converted to a picture only if a whole second needs it
+        last_image: Image.Image | None = None
         for frame in container.decode(stream):
             t = float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
             while t > want + 1e-6 and last is not None:
-                out.append((want, last))
+                last_image = last_image or last.to_image()
+                out.append((want, last_image))
                 want += 1.0
-            last = frame.to_image()
+            last, last_image = frame, None
             if abs(t - want) < 1e-6:
-                out.append((want, last))
+                last_image = frame.to_image()
+                out.append((want, last_image))
                 want += 1.0
                 last = None
     return out
+
+
+def warm_references() -> None:
+    """Make the thumbnails of every course picture (and video second) now, not on the first
+    request that comes near one (a course video's frames take seconds to decode)."""
+    index = _index(*default_manifest())
+    for _, entry, t, _ in index.pictures:
+        _reference_thumb(index, entry, t)
 
 
 def _video_facts(data: bytes, mime: str, digest: str) -> tuple[Facts, Image.Image | None]:

@@ -1,1 +1,2 @@
-"""Media helpers: perceptual fingerprints, audio, video frames and PDF pages."""
+"""Media helpers: measuring images once (``measure``), perceptual fingerprints, audio, video frames
+and PDF pages."""
