@@ -57,7 +57,7 @@ def scrub_environment(environ=os.environ) -> list[str]:
     """Remove key-shaped variables from the grader's own environment; return their values."""
     removed = []
     for name in list(environ):
-        if any(part in name.upper() for part in SECRET_NAMES) and name != "MMCOURSE_SCOPE":
+        if any(part in name.upper() for part in SECRET_NAMES) and name != SCOPE_ENV:
             removed.append(environ.pop(name))
     return [v for v in removed if len(v) >= 6]
 
