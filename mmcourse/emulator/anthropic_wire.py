@@ -17,10 +17,18 @@ from typing import Any
 from mmcourse import tokens
 from mmcourse.emulator import anthropic_tools, caching, urls
 from mmcourse.emulator import models as served_models
+from mmcourse.emulator.anthropic_common import (
+    FACTS,
+    NAME,
+    _error,
+    _invalid,
+    _page,
+    _rfc3339,
+)
+from mmcourse.emulator.batch_wires import AnthropicBatches
 from mmcourse.emulator.generate import NO_THOUGHTS, compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
 from mmcourse.emulator.state import Fault, StoredFile, StoreFull
-from mmcourse.emulator.strict import parse_int
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
 from mmcourse.emulator.wire import (
     ApiError,
@@ -36,10 +44,7 @@ from mmcourse.emulator.wire import (
     stable_token,
     word_chunks,
 )
-from mmcourse.providers import anthropic as anthropic_provider
 
-NAME = "anthropic"
-FACTS = anthropic_provider.WIRE_FACTS  # limits and allow-lists shared with the client
 BODY_LIMIT = FACTS.max_request_bytes  # Messages API request limit (Anthropic errors page)
 UPLOAD_LIMIT = 128 * 1024 * 1024  # real: 500 MB per file; emulator memory cap
 VERSIONS = ("2023-06-01",)
@@ -79,17 +84,10 @@ FAULTS = {
 }
 
 
-def _error(status: int, message: str, type: str = "invalid_request_error") -> ApiError:
-    return ApiError(status, message, type=type)
 
 
-def _invalid(message: str) -> ApiError:
-    return _error(400, message)
 
 
-def _loc(*parts: object) -> str:
-    """Anthropic's location style: ``messages.0.content.1.image.source.base64.data``."""
-    return ".".join(str(p) for p in parts)
 
 
 def _tags(tags: tuple[str, ...]) -> str:
@@ -101,8 +99,6 @@ def _or_list(values: tuple[str, ...]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
 
 
-def _rfc3339(seconds: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 class AnthropicWire:
@@ -113,7 +109,6 @@ class AnthropicWire:
     marker_headers = ("x-api-key", "anthropic-version", "anthropic-beta")
 
     def __init__(self) -> None:
-        from mmcourse.emulator.batch_wires import AnthropicBatches  # it builds on this module
 
         self.routes = [
             ("POST", r"/v1/messages", self.messages, BODY_LIMIT),
@@ -610,21 +605,6 @@ class AnthropicWire:
                        "code execution tool can be downloaded.")
 
 
-def _page(call: Call, items: list[dict]) -> dict:
-    """Anthropic list paging: ``limit`` (1-1000, default 20), ``after_id``, ``before_id``."""
-    limit = parse_int(call.query.get("limit", "20"))
-    if limit is None:
-        raise _invalid("limit: Input should be a valid integer")
-    if not 1 <= limit <= 1000:
-        raise _invalid("limit: Input should be greater than or equal to 1 and less than or equal to 1000")
-    ids = [x["id"] for x in items]
-    if call.query.get("after_id") in ids:
-        items = items[ids.index(call.query["after_id"]) + 1:]
-    elif call.query.get("before_id") in ids:
-        items = items[:ids.index(call.query["before_id"])][-limit:]
-    page = items[:limit]
-    return {"data": page, "has_more": len(items) > limit,
-            "first_id": page[0]["id"] if page else None, "last_id": page[-1]["id"] if page else None}
 
 
 def _stream_events(message: dict):

@@ -48,6 +48,7 @@ from mmcourse.emulator.wire import (
     Call,
     Reply,
     Wire,
+    match_route,
     parse_json,
     truncate_base64,
 )
@@ -98,17 +99,6 @@ def detect_provider(path: str, headers: dict[str, str], query: dict[str, str]):
         if any(h in headers for h in wire.marker_headers):
             return wire
     return FALLBACK
-
-
-def match_route(wire, method: str, path: str):
-    """(handler, limit, auth, params) for a path, or None when the provider has no such route."""
-    for route in wire.routes:
-        verb, pattern, handler, limit = route[:4]
-        auth = route[4] if len(route) > 4 else True
-        m = re.fullmatch(pattern, path)
-        if m and verb == method:
-            return handler, limit, auth, m.groupdict()
-    return None
 
 
 class EmulatorApp:

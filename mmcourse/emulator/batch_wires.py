@@ -23,7 +23,7 @@ import re
 import time
 from typing import Any
 
-from mmcourse.emulator import batches
+from mmcourse.emulator import anthropic_common, batches, gemini_common, openai_common
 from mmcourse.emulator.batches import ItemResult, Job
 from mmcourse.emulator.state import StoredFile, StoreFull
 from mmcourse.emulator.wire import Call, Reply, stable_token
@@ -72,7 +72,7 @@ class OpenAIBatches:
         ]
 
     def create(self, call: Call) -> Reply:
-        from mmcourse.emulator.openai_wire import _error, _invalid_value, _missing
+        _error, _invalid_value, _missing = (openai_common._error, openai_common._invalid_value, openai_common._missing)
 
         body = self.wire._json_body(call)
         unknown = sorted(set(body) - OPENAI_PARAMS)
@@ -175,7 +175,7 @@ class OpenAIBatches:
             return job.meta["files"]
 
     def _job(self, call: Call) -> Job:
-        from mmcourse.emulator.openai_wire import _error
+        _error = openai_common._error
 
         job = batches.book(call.state).get("openai", call.params["batch_id"])
         if job is None:
@@ -186,7 +186,7 @@ class OpenAIBatches:
         return Reply(self._object(call, self._job(call)))
 
     def cancel(self, call: Call) -> Reply:
-        from mmcourse.emulator.openai_wire import _error
+        _error = openai_common._error
 
         job = self._job(call)
         status = self._object(call, job)["status"]
@@ -300,7 +300,7 @@ class AnthropicBatches:
         ]
 
     def create(self, call: Call) -> Reply:
-        from mmcourse.emulator.anthropic_wire import _invalid
+        _invalid = anthropic_common._invalid
 
         body = self.wire._json_body(call)
         for name in sorted(set(body) - {"requests"}):
@@ -338,7 +338,7 @@ class AnthropicBatches:
         return Reply(self._object(job))
 
     def _object(self, job: Job) -> dict:
-        from mmcourse.emulator.anthropic_wire import _rfc3339
+        _rfc3339 = anthropic_common._rfc3339
 
         cancelled = _cancelled_in_time(job)
         end = min(job.at(1), job.cancelled_at + job.seconds_per_stage) if cancelled else job.at(1)
@@ -380,7 +380,7 @@ class AnthropicBatches:
             return lines
 
     def _job(self, call: Call) -> Job:
-        from mmcourse.emulator.anthropic_wire import _error
+        _error = anthropic_common._error
 
         job = batches.book(call.state).get("anthropic", call.params["batch_id"])
         if job is None:
@@ -391,7 +391,7 @@ class AnthropicBatches:
         return Reply(self._object(self._job(call)))
 
     def list(self, call: Call) -> Reply:
-        from mmcourse.emulator.anthropic_wire import _page
+        _page = anthropic_common._page
 
         return Reply(_page(call, [self._object(j) for j in batches.book(call.state).listed("anthropic", call.scope)]))
 
@@ -402,7 +402,7 @@ class AnthropicBatches:
         return Reply(self._object(job))
 
     def delete(self, call: Call) -> Reply:
-        from mmcourse.emulator.anthropic_wire import _invalid
+        _invalid = anthropic_common._invalid
 
         job = self._job(call)
         if self._object(job)["processing_status"] != "ended":  # wording UNCONFIRMED
@@ -412,7 +412,7 @@ class AnthropicBatches:
         return Reply({"id": job.id, "type": "message_batch_deleted"})
 
     def results(self, call: Call) -> Reply:
-        from mmcourse.emulator.anthropic_wire import _invalid
+        _invalid = anthropic_common._invalid
 
         job = self._job(call)
         if self._object(job)["processing_status"] != "ended":  # wording UNCONFIRMED
@@ -453,7 +453,7 @@ class GeminiBatches:
         ]
 
     def create(self, call: Call) -> Reply:
-        from mmcourse.emulator.gemini_wire import _invalid
+        _invalid = gemini_common._invalid
 
         model = self.wire._model(call)
         body = self.wire._json_body(call)
@@ -500,12 +500,12 @@ class GeminiBatches:
         return Reply(self._operation(call, job))
 
     def wire_error(self, status: int, message: str):
-        from mmcourse.emulator.gemini_wire import _error
+        _error = gemini_common._error
 
         return _error(status, message)
 
     def _operation(self, call: Call, job: Job) -> dict:
-        from mmcourse.emulator.gemini_wire import _timestamp
+        _timestamp = gemini_common._timestamp
 
         stage = job.stage()
         n = len(job.items)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmcourse.emulator.attached import attached
-from mmcourse.emulator.wire import ApiError, Call, Reply
+from mmcourse.emulator.wire import ApiError, Call, Reply, match_route
 
 DEFAULT_STAGE_SECONDS = 2.0
 OUTCOMES = ("failed", "expired")
@@ -199,7 +199,6 @@ def run_items(job: Job, wire, target) -> list[ItemResult]:
 
 def answer_item(job: Job, wire, key: str, body: dict, method: str, path: str) -> ItemResult:
     """What one item's single request would have answered (an error reply included)."""
-    from mmcourse.emulator.app import match_route  # the one router; imported late (app imports us)
 
     count = job.state.next_count(job.scope)
     body = {k: v for k, v in body.items() if not k.startswith("__")}  # the runner's own notes

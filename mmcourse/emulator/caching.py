@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from mmcourse.emulator.anthropic_common import _invalid
 from mmcourse.emulator.attached import attached
 from mmcourse.emulator.generate import media_tokens, text_tokens
 from mmcourse.emulator.media import Media
@@ -241,8 +242,6 @@ def anthropic_blocks(body: dict) -> tuple[list[Any], list[Breakpoint | None], li
 
 
 def _breakpoint(control: Any, index: int, where: str) -> Breakpoint:
-    from mmcourse.emulator.anthropic_wire import _invalid
-
     if not isinstance(control, dict):
         raise _invalid(f"{where}: Input should be a valid dictionary or object to extract fields from")
     if control.get("type") != "ephemeral":
@@ -278,8 +277,6 @@ def anthropic_usage(call, body: dict, model: str, media: list[Media], usage_body
     ``usage_body["input_tokens"]`` holds the whole prompt on entry; on return it holds the
     tokens after the cached prefix, and total prompt = input + cache writes + cache reads.
     """
-    from mmcourse.emulator.anthropic_wire import _invalid
-
     blocks, marks, _ = anthropic_blocks(body)
     points = [m for m in marks if m is not None]
     if not points:

@@ -21,7 +21,7 @@ from typing import Any
 from mmcourse.emulator import caching
 from mmcourse.emulator import models as served_models
 from mmcourse.emulator.attached import attached
-from mmcourse.emulator.gemini_wire import (
+from mmcourse.emulator.gemini_common import (
     _CONTENT,
     ANY,
     NAME,

@@ -25,7 +25,7 @@ from mmcourse.emulator import caching, urls
 from mmcourse.emulator.attached import attached
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
-from mmcourse.emulator.openai_wire import (
+from mmcourse.emulator.openai_common import (
     IMAGE_FORMATS,
     NAME,
     UNSUPPORTED_IMAGE,

@@ -16,11 +16,28 @@ from typing import Any
 from mmcourse import tokens
 from mmcourse.emulator import caching, openai_tools, urls
 from mmcourse.emulator import models as served_models
+from mmcourse.emulator.batch_wires import OpenAIBatches
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media
+from mmcourse.emulator.openai_common import (
+    FACTS,
+    IMAGE_FORMATS,
+    NAME,
+    UNSUPPORTED_IMAGE,
+    _an,
+    _error,
+    _invalid_type,
+    _invalid_value,
+    _jtype,
+    _missing,
+    _number,
+    _path,
+)
+from mmcourse.emulator.openai_responses import ResponsesApi
 from mmcourse.emulator.state import Fault, StoredFile, StoreFull
 from mmcourse.emulator.strict import parse_int
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
+from mmcourse.emulator.transcription import TranscriptionApi
 from mmcourse.emulator.wire import (
     ApiError,
     BadJson,
@@ -36,16 +53,12 @@ from mmcourse.emulator.wire import (
     stable_token,
     word_chunks,
 )
-from mmcourse.providers import openai as openai_provider
 
-NAME = "openai"
 # The real limit is 512 MB per request (OpenAI vision guide, 2026); the emulator stops at 64 MB
 # so a runaway request cannot exhaust memory, answering with OpenAI's own error shape.
 BODY_LIMIT = 64 * 1024 * 1024
 UPLOAD_LIMIT = 128 * 1024 * 1024  # real: 512 MB per file; emulator memory cap
-FACTS = openai_provider.WIRE_FACTS  # limits and allow-lists shared with the client
 MAX_IMAGES = FACTS.max_images
-IMAGE_FORMATS = {mime: mime.split("/", 1)[1] for mime in FACTS.image_mimes}
 AUDIO_FORMATS = tuple(FACTS.audio_formats.values())
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 # Content-part types each role may send (CreateChatCompletionRequest message schemas).
@@ -81,10 +94,6 @@ NO_KEY = (
     "username) if you're accessing the API from your browser and are prompted for a username and "
     "password. You can obtain an API key from https://platform.openai.com/account/api-keys."
 )
-UNSUPPORTED_IMAGE = (
-    "You uploaded an unsupported image. Please make sure your image has of one the following "
-    "formats: ['png', 'jpeg', 'gif', 'webp']."
-)
 # Fault statuses -> (type, code, message); 500/503 wording per OpenAI's error-code guide.
 FAULTS = {
     500: ("server_error", None, "The server had an error while processing your request. Sorry about that!"),
@@ -94,56 +103,18 @@ FAULTS = {
 }
 
 
-def _error(status: int, message: str, param: str | None = None, code: str | None = None,
-           type: str = "invalid_request_error") -> ApiError:
-    return ApiError(status, message, type=type, param=param, code=code)
 
 
-def _jtype(value: Any) -> str:
-    """JSON type name as OpenAI's validation messages spell it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "decimal"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
-def _invalid_type(param: str, expected: str, value: Any) -> ApiError:
-    return _error(
-        400,
-        f"Invalid type for '{param}': expected {expected}, but got {_an(_jtype(value))} instead.",
-        param,
-        "invalid_type",
-    )
 
 
-def _an(word: str) -> str:
-    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def _missing(param: str) -> ApiError:
-    return _error(400, f"Missing required parameter: '{param}'.", param, "missing_required_parameter")
 
 
-def _invalid_value(param: str, value: Any, allowed: tuple[str, ...]) -> ApiError:
-    quoted = [f"'{a}'" for a in allowed]
-    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
-    return _error(
-        400, f"Invalid value: '{value}'. Supported values are: {listed}.", param, "invalid_value"
-    )
 
 
-def _path(*parts: object) -> str:
-    """OpenAI's param path style: ``messages.[0].content.[1].type``."""
-    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in parts)
 
 
 def redact_key(key: str) -> str:
@@ -171,9 +142,6 @@ class OpenAIWire:
 
     def __init__(self) -> None:
         # These modules build on this one, so they are imported once it is complete.
-        from mmcourse.emulator.batch_wires import OpenAIBatches
-        from mmcourse.emulator.openai_responses import ResponsesApi
-        from mmcourse.emulator.transcription import TranscriptionApi
 
         self.routes = [
             ("POST", r"/v1/chat/completions", self.chat_completions, BODY_LIMIT),
@@ -629,20 +597,6 @@ class OpenAIWire:
         return Reply(raw=stored.data, media_type=stored.mime or "application/octet-stream")
 
 
-def _number(body: dict, name: str, low: float, high: float, integer: bool = False) -> float | None:
-    if name not in body or body[name] is None:
-        return None
-    value = body[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-        raise _invalid_type(name, "an integer" if integer else "a decimal", value)
-    kind = "integer" if integer else "decimal"
-    if value < low:
-        raise _error(400, f"Invalid '{name}': {kind} below minimum value. Expected a value >= {low:g}, "
-                     f"but got {value} instead.", name, f"{kind}_below_min_value")
-    if value > high:
-        raise _error(400, f"Invalid '{name}': {kind} above maximum value. Expected a value <= {high:g}, "
-                     f"but got {value} instead.", name, f"{kind}_above_max_value")
-    return value
 
 
 def _options(body: dict, model) -> dict:

@@ -22,7 +22,7 @@ from mmcourse import datasets
 from mmcourse.emulator.answers import UNKNOWN_PREFIX
 from mmcourse.emulator.generate import text_tokens
 from mmcourse.emulator.media import Media
-from mmcourse.emulator.openai_wire import _error, _invalid_value, _missing
+from mmcourse.emulator.openai_common import _error, _invalid_value, _missing
 from mmcourse.emulator.wire import Call, Reply, parse_multipart, sse
 from mmcourse.tokens import OPENAI_AUDIO_TOKENS_PER_SECOND
 

@@ -89,7 +89,7 @@ GEMINI_FETCH_ERROR = "Cannot fetch content from the provided URL."
 
 def anthropic_media(call, url: str):
     """The media behind an Anthropic ``{"type": "url"}`` source, or Anthropic's 400."""
-    from mmcourse.emulator.anthropic_wire import _invalid
+    from mmcourse.emulator.anthropic_common import _invalid
     from mmcourse.emulator.media import Media
 
     fetched = fetch(call, url)
@@ -100,7 +100,7 @@ def anthropic_media(call, url: str):
 
 def gemini_media(call, uri: str):
     """The media behind a Gemini ``fileData.fileUri`` that is an https URL, or Gemini's 400."""
-    from mmcourse.emulator.gemini_wire import _invalid
+    from mmcourse.emulator.gemini_common import _invalid
     from mmcourse.emulator.media import Media
 
     fetched = fetch(call, uri)

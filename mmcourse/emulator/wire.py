@@ -114,6 +114,17 @@ WIRE_CONTRACT = ("name", "owns_paths", "marker_headers", "routes", "api_key", "a
                  "headers", "new_request_id")
 
 
+def match_route(wire: Wire, method: str, path: str):
+    """(handler, limit, auth, params) for a path, or None when the provider has no such route."""
+    for route in wire.routes:
+        verb, pattern, handler, limit = route[:4]
+        auth = route[4] if len(route) > 4 else True
+        m = re.fullmatch(pattern, path)
+        if m and verb == method:
+            return handler, limit, auth, m.groupdict()
+    return None
+
+
 # -- JSON -----------------------------------------------------------------------------------
 class BadJson(ValueError):
     """The body is not a JSON document (or not UTF-8, or nested absurdly deep)."""
