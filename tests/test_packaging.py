@@ -47,10 +47,14 @@ def test_first_command_opens_the_first_lesson_in_jupyterlab():
     from mmcourse.cli import FIRST_NOTEBOOK, lab_command
 
     assert (ROOT / FIRST_NOTEBOOK).is_file(), f"{FIRST_NOTEBOOK} must exist"
-    assert lab_command([], is_root=False)[1:] == ["-m", "jupyterlab", FIRST_NOTEBOOK]
+    command = lab_command([], is_root=False, root=ROOT)
+    assert command[1:3] == ["-m", "jupyterlab"]
+    assert f"--ServerApp.root_dir={ROOT}" in command  # the course folder: data/ and README reachable
+    assert f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}" in command
     assert "--allow-root" in lab_command([], is_root=True)
-    assert lab_command(["notebooks/05_one_function.ipynb", "--no-browser"], is_root=False)[3:] == [
-        "notebooks/05_one_function.ipynb", "--no-browser"]
+    other = lab_command(["notebooks/05_one_function.ipynb", "--no-browser"], is_root=False, root=ROOT)
+    assert "--LabApp.default_url=/lab/tree/notebooks/05_one_function.ipynb" in other
+    assert other[-1] == "--no-browser"
 
 
 def _names(requirements: list[str]) -> dict[str, str]:
