@@ -77,19 +77,19 @@ def test_the_test_extra_is_really_hidden(runtime_env):
 @pytest.mark.slow
 def test_mmcourse_grade_works_on_the_runtime_install(runtime_env, tmp_path):
     """The default ``--solutions solutions`` from the top of a clone, as TEACHERS.md has it."""
-    submissions = tmp_path / "submissions"
-    submissions.mkdir()
-    shutil.copy(ROOT / "solutions" / f"{LESSON}.ipynb", submissions / "alice.ipynb")
-    shutil.copy(ROOT / "notebooks" / f"{LESSON}.ipynb", submissions / "bob.ipynb")
+    for learner, folder in (("alice", "solutions"), ("bob", "notebooks")):  # full marks / untouched
+        (tmp_path / learner).mkdir()
+        shutil.copy(ROOT / folder / f"{LESSON}.ipynb", tmp_path / learner / f"{LESSON}.ipynb")
     out = tmp_path / "grades"
     result = subprocess.run(
-        [sys.executable, "-m", "mmcourse", "grade", str(submissions), "--out", str(out), "--jobs", "2"],
+        [sys.executable, "-m", "mmcourse", "grade", str(tmp_path / "alice"), str(tmp_path / "bob"),
+         "--out", str(out), "--jobs", "2"],
         cwd=ROOT, env=runtime_env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     with (out / "gradebook.csv").open() as f:
-        rows = {Path(r["submission"]).stem: r for r in csv.DictReader(f)}
-    assert set(rows) == {"alice", "bob"}
-    alice = json.loads(next(out.glob("alice*.json")).read_text())
-    assert alice["score"] == alice["max_score"] > 0, alice
-    bob = json.loads(next(out.glob("bob*.json")).read_text())
-    assert bob["score"] == 0, bob
+        rows = {r["submission"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {f"alice-{LESSON}", f"bob-{LESSON}"}, rows
+    alice = json.loads((out / f"alice-{LESSON}.json").read_text())
+    assert alice["status"] == "graded" and alice["score"] == alice["max_score"] > 0, alice
+    bob = json.loads((out / f"bob-{LESSON}.json").read_text())
+    assert bob["status"] == "graded" and bob["score"] == 0, bob
