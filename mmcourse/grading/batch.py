@@ -9,6 +9,7 @@ judge forked from the reference (judge.py).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import secrets
@@ -143,7 +144,7 @@ class Batch:
             self.origin = self.emulator.base_url.rstrip("/")
         self.port = int(self.origin.rsplit(":", 1)[1].split("/")[0])
         ours, theirs = socket.socketpair()
-        env = self.base_env(home=str(self.root))
+        env = self.base_env(str(self.root), self.scope)
         debug = os.environ.get("MMCOURSE_GRADER_DEBUG")
         self.zygote = subprocess.Popen(
             [sys.executable, "-m", "mmcourse.grading.zygote", str(theirs.fileno())],
@@ -199,13 +200,18 @@ class Batch:
         shutil.rmtree(self.root, ignore_errors=True)
 
     # -- processes --------------------------------------------------------------------------
-    def base_env(self, home: str) -> dict[str, str]:
+    def scope_for(self, assignment) -> str:
+        """The emulator scope of one assignment's reference, sandboxes and judges: its own, so
+        that one solution's lesson cells (injecting faults) never reach another's requests."""
+        return hashlib.sha256(f"{self.scope}:{assignment.stem}".encode()).hexdigest()[:24]
+
+    def base_env(self, home: str, scope: str) -> dict[str, str]:
         """The environment of everything forked for grading: no keys, offline, one emulator URL."""
         env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "TZ") if k in os.environ}
         env.update({
             "HOME": home, "TMPDIR": "/tmp", "IPYTHONDIR": str(self.root / ".ipython"),
             "MPLBACKEND": "Agg", "MMCOURSE_MODE": "offline", "MMCOURSE_PLAIN": "1",
-            SCOPE_ENV: self.scope, EMULATOR_URL_ENV: self.origin,
+            SCOPE_ENV: scope, EMULATOR_URL_ENV: self.origin,
             "PYTHONPATH": str(package_root()), "PYTHONHASHSEED": "0",
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         })
@@ -218,7 +224,7 @@ class Batch:
             _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
         return Child(int(reply["pid"]), socket.socket(fileno=fds[0]), isolated, message.get("cgroups"))
 
-    def spawn_sandbox(self, network) -> Child:
+    def spawn_sandbox(self, network, assignment) -> Child:
         """A fresh sandbox for one attempt at a submission."""
         uid = next(self._uids)
         if self.isolated:
@@ -229,7 +235,7 @@ class Batch:
                 os.chown(home, uid, uid)  # the learner runs as this uid (sandbox.enter_sandbox)
         limits = Limits(memory_mb=self.settings.memory_mb, cpu_seconds=self.settings.cpu_seconds,
                         processes=self.settings.processes, disk_mb=self.settings.disk_mb)
-        env = self.base_env(home)
+        env = self.base_env(home, self.scope_for(assignment))
         env.pop("IPYTHONDIR")
         cgroups = make_cgroups(f"{self.scope}-{uid}", limits)
         return self._spawn({"kind": "sandbox", "limits": asdict(limits), "package_root": str(package_root()),
@@ -246,7 +252,8 @@ class Batch:
         with starting:  # one assignment's solution runs while other assignments' start too
             if assignment.stem not in self._references:
                 home = tempfile.mkdtemp(prefix="reference-", dir=self.root)
-                child = self._spawn({"kind": "reference", "env": {**self.base_env(home), "PWD": home}}, False)
+                env = {**self.base_env(home, self.scope_for(assignment)), "PWD": home}
+                child = self._spawn({"kind": "reference", "env": env}, False)
                 wire.send(child.sock, {"op": "cell", "index": -1, "source": f"import os\nos.chdir({home!r})"})
                 wire.recv(child.sock)
                 child.sock.settimeout(max(300.0, 5 * self.settings.timeout))
@@ -270,16 +277,18 @@ class Batch:
             _, fds, _, _ = socket.recv_fds(reference.sock, 1, 1)
         return Child(int(reply["pid"]), socket.socket(fileno=fds[0]), False)
 
-    def network(self):
+    def network(self, assignment):
         """A private emulator for one submission (isolated mode), else the batch's one, reset."""
         if self.isolated:
             from mmcourse.grading.network import SubmissionNetwork
 
             return SubmissionNetwork()
+        from mmcourse.config import offline_key, scope_of
         from mmcourse.emulator.control import EmulatorControl
 
+        scope = scope_of(offline_key({"MMCOURSE_SCOPE": self.scope_for(assignment)}))
         with contextlib.suppress(Exception):
-            EmulatorControl(self.origin, scope=self.scope).reset()
+            EmulatorControl(self.origin, scope=scope).reset()
         return None
 
     # -- one attempt ------------------------------------------------------------------------
@@ -287,7 +296,7 @@ class Batch:
                 network) -> Attempt:
         """Run the cells not in ``skip`` in a fresh sandbox, then ``tests`` through a judge."""
         attempt = Attempt()
-        sandbox = self.spawn_sandbox(network)
+        sandbox = self.spawn_sandbox(network, assignment)
         judge = None
         try:
             for index, source in cells:

@@ -233,7 +233,7 @@ def grade_submission(path: str | Path, submission_id: str, assignment: Assignmen
     skip: set[int] = set()
     cell_errors: dict[int, str] = {}
     truncated: set[int] = set()
-    network = batch.network()
+    network = batch.network(assignment)
     try:
         for number in range(MAX_ATTEMPTS):
             pending = [t for t in plan if t["key"] not in results]
