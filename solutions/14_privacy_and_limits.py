@@ -373,6 +373,7 @@ def delete_uploads(provider, cfg, file_ids):
 import requests
 
 from mmcourse import datasets
+from mmcourse.grading import requests_log
 
 
 def _upload_openai(cfg, name):

@@ -52,9 +52,11 @@ import base64
 import requests
 
 from mmcourse import datasets, registry
-from mmcourse.grading import last_request
+from mmcourse.grading import last_request, offline_config
 
-OPENAI, ANTHROPIC, GEMINI = conf["openai"], conf["anthropic"], conf["gemini"]
+# The request log is the emulator's, so this appendix sends to the emulator even when you have
+# keys. To call the real hosts, use conf["openai"] (and so on) instead: the code is the same.
+OPENAI, ANTHROPIC, GEMINI = (offline_config(p) for p in ("openai", "anthropic", "gemini"))
 MODELS = {provider: registry.default_model(provider) for provider in ("openai", "anthropic", "gemini")}
 PHOTO = datasets.path("photos/chelsea.jpg").read_bytes()
 B64 = base64.b64encode(PHOTO).decode("ascii")
@@ -74,8 +76,8 @@ hand_record = last_request("openai")
 # %% [markdown]
 # ## The same request through `openai`
 #
-# The SDK takes the same two settings you used: the base URL (with `/v1`) and the key. In live
-# mode `conf["openai"]` holds the real host and your key, so this cell works unchanged.
+# The SDK takes the same two settings you used: the base URL (with `/v1`) and the key. With
+# `conf["openai"]` in live mode (the real host and your key) this cell works unchanged.
 #
 # **Predict:** will the JSON body the emulator receives be the same as the one above?
 
