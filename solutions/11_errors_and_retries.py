@@ -382,35 +382,36 @@ def test_empty_inputs():
 # %% [markdown] mmcourse={"exercise": "ex-retry-wrapper", "role": "instructions", "title": "A POST that retries the right errors", "points": 4, "difficulty": "medium"}
 # ### Exercise: a POST that retries the right errors
 #
-# First `retry_wait(response, retry, cap=30.0, rng=random)`: how many seconds to wait before
-# retry number `retry` (0 for the first retry) after the failed `response`:
+# First `retry_wait(headers, body, retry, cap=30.0, jitter=random.random)`: how many seconds to
+# wait before retry number `retry` (0 for the first retry) after a failed response whose headers
+# are `headers` (a dict) and whose JSON is `body` (`None` when it is not JSON):
 #
-# - the server's delay when it gave one: `server_delay(response.headers, body)` from the
-#   exercise above, with `body` the response's JSON (or `None` when it is not JSON), so both
-#   `retry-after` and Gemini's `RetryInfo` count;
+# - the server's delay when it gave one: `server_delay(headers, body)` from the exercise above,
+#   so both `retry-after` and Gemini's `RetryInfo` count;
 # - else exponential backoff with jitter, as the official SDKs do: `0.5 * 2 ** retry` seconds
-#   minus a random share of up to 25 % (`rng.random()` gives the randomness);
+#   minus a random share of up to 25 % (`jitter()` gives a number from 0 to 1);
 # - never more than `cap` seconds.
 #
 # Then `post_with_retries(url, headers, body, max_attempts=4, sleep=time.sleep)`: POST `body`
 # as JSON (with a timeout) and return the `requests.Response`.
 #
 # - On a **retryable** status (408, 409, 429, 500, 502, 503, 504, 529) try again, at most
-#   `max_attempts` requests in all, calling `sleep(retry_wait(response, n))` before the n-th retry.
+#   `max_attempts` requests in all, calling `sleep(retry_wait(...))` before the n-th retry with
+#   the failed response's headers and JSON.
 # - Any other status (success or a 4xx mistake): return at once, **no retry**.
 # - When the attempts run out, return the last (failed) response; do not raise.
 #
-# The check builds responses by hand for `retry_wait`, and injects faults into the emulator and
+# The check calls `retry_wait` with headers and bodies made by hand, and injects faults into the emulator and
 # counts the requests that reached it for `post_with_retries`.
 
 # %% [markdown] mmcourse={"exercise": "ex-retry-wrapper", "role": "hint"}
-# `try: body = response.json()` / `except ValueError: body = None`; then
-# `delay = server_delay(response.headers, body)`. Without a delay:
-# `0.5 * 2 ** retry * (1 - 0.25 * rng.random())`. Finish with `min(wait, cap)`.
+# `delay = server_delay(headers, body)`. Without a delay:
+# `0.5 * 2 ** retry * (1 - 0.25 * jitter())`. Finish with `min(wait, cap)`.
 
 # %% [markdown] mmcourse={"exercise": "ex-retry-wrapper", "role": "hint"}
 # `for attempt in range(max_attempts):` post; `if response.status_code not in RETRYABLE or
-# attempt == max_attempts - 1: return response`; else `sleep(retry_wait(response, attempt))`.
+# attempt == max_attempts - 1: return response`; else read its JSON (`try: body = response.json()`
+# / `except ValueError: body = None`) and `sleep(retry_wait(dict(response.headers), body, attempt))`.
 
 # %% mmcourse={"exercise": "ex-retry-wrapper", "role": "solution"}
 import random
@@ -418,19 +419,15 @@ import random
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504, 529}
 
 
-def retry_wait(response, retry, cap=30.0, rng=random):
+def retry_wait(headers, body, retry, cap=30.0, jitter=random.random):
     ### BEGIN SOLUTION
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    delay = server_delay(response.headers, body)
+    delay = server_delay(headers, body)
     if delay is None:
-        delay = 0.5 * 2 ** retry * (1 - 0.25 * rng.random())
+        delay = 0.5 * 2 ** retry * (1 - 0.25 * jitter())
     return min(delay, cap)
     ### END SOLUTION
     ### BEGIN STARTER
-    # # The server's delay (server_delay), else 0.5 * 2 ** retry minus up to 25 % jitter; at most cap.
+    # # The server's delay (server_delay), else 0.5 * 2 ** retry minus up to 25 % jitter(); at most cap.
     # raise NotImplementedError("ex-retry-wrapper: write your code here")
     ### END STARTER
 
@@ -441,7 +438,11 @@ def post_with_retries(url, headers, body, max_attempts=4, sleep=time.sleep):
         response = requests.post(url, headers=headers, json=body, timeout=60)
         if response.status_code not in RETRYABLE or attempt == max_attempts - 1:
             return response
-        sleep(retry_wait(response, attempt))
+        try:
+            reply = response.json()
+        except ValueError:
+            reply = None
+        sleep(retry_wait(dict(response.headers), reply, attempt))
     ### END SOLUTION
     ### BEGIN STARTER
     # # Loop over the attempts; return on success, on a non-retryable status or on the last attempt.
@@ -456,29 +457,20 @@ from mmcourse.emulator.control import EmulatorControl
 from mmcourse.grading import requests_log
 
 
-def _response(status, body=None, headers=None):
-    """A requests.Response made by hand, as if a server had sent it."""
-    response = requests.models.Response()
-    response.status_code = status
-    response.headers.update({"content-type": "application/json", **(headers or {})})
-    response._content = json.dumps(body).encode() if body is not None else b"not json"
-    return response
-
-
 def _gemini_429(delay):
     return {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded.", "details": [
         {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}]}}
 
 
 def test_gemini_retry_info_counts_without_any_header():
-    wait = retry_wait(_response(429, _gemini_429("7s")), 0)
+    wait = retry_wait({"content-type": "application/json"}, _gemini_429("7s"), 0)
     assert 7.0 <= wait <= 7.0 * 1.25, f"Gemini asked for 7 s in RetryInfo; retry_wait gave {wait!r}"
 
 
 def test_the_server_delay_is_capped():
-    wait = retry_wait(_response(429, _gemini_429("90s")), 0, cap=30.0)
+    wait = retry_wait({}, _gemini_429("90s"), 0, cap=30.0)
     assert wait <= 30.0, f"never wait more than cap (30 s); retry_wait gave {wait!r}"
-    wait = retry_wait(_response(429, None, {"retry-after": "120"}), 0, cap=30.0)
+    wait = retry_wait({"retry-after": "120"}, None, 0, cap=30.0)
     assert wait <= 30.0, f"a retry-after of 120 s is capped too; retry_wait gave {wait!r}"
 
 
@@ -486,9 +478,9 @@ def test_backoff_grows_with_jitter_without_a_hint():
     rng = random.Random(0)
     for retry in range(4):
         full = 0.5 * 2 ** retry
-        waits = [retry_wait(_response(500, {"error": {"message": "x"}}), retry, rng=rng) for _ in range(8)]
+        waits = [retry_wait({}, {"error": {"message": "x"}}, retry, jitter=rng.random) for _ in range(8)]
         assert all(0.75 * full <= w <= full for w in waits), f"retry {retry}: waits {waits} not within 75-100 % of {full}"
-        assert len(set(waits)) > 1, f"retry {retry}: every wait is {waits[0]}: add jitter (rng.random())"
+        assert len(set(waits)) > 1, f"retry {retry}: every wait is {waits[0]}: add jitter (jitter())"
 
 
 def _claude(conf):
