@@ -176,21 +176,23 @@ print(sdk_record["media"][0]["sha256"] == datasets.entry("photos/chelsea.jpg")["
 # %% [markdown] mmcourse={"exercise": "ex-sdk-openai", "role": "instructions", "title": "Lesson 02 through the SDK", "points": 2, "difficulty": "easy"}
 # ### Exercise 1: lesson 02 through the SDK
 #
-# Write `sdk_ask_openai(client, model, path, question)`: with an `openai.OpenAI` client, send the
-# image at `path` (a data URL with the MIME type sniffed from the bytes) and the question, with
-# `max_completion_tokens=300`, and return the answer text. The check makes the client and reads
-# what reached the emulator.
+# Write `sdk_ask_openai(base_url, api_key, model, path, question)`: make an `openai.OpenAI`
+# client for that base URL and key, send the image at `path` (a data URL with the MIME type
+# sniffed from the bytes) and the question, with `max_completion_tokens=300`, and return the
+# answer text. The check reads what reached the emulator, including which client sent it.
 
 # %% [markdown] mmcourse={"exercise": "ex-sdk-openai", "role": "hint"}
-# Build `messages` exactly as in lesson 02, then `client.chat.completions.create(model=model,
-# messages=messages, max_completion_tokens=300)` and return `.choices[0].message.content`.
+# `client = openai.OpenAI(base_url=base_url, api_key=api_key)`; build `messages` exactly as in
+# lesson 02, then `client.chat.completions.create(model=model, messages=messages,
+# max_completion_tokens=300)` and return `.choices[0].message.content`.
 
 # %% mmcourse={"exercise": "ex-sdk-openai", "role": "solution"}
 from pathlib import Path
 
 
-def sdk_ask_openai(client, model, path, question):
+def sdk_ask_openai(base_url, api_key, model, path, question):
     ### BEGIN SOLUTION
+    client = openai.OpenAI(base_url=base_url, api_key=api_key)
     data = Path(path).read_bytes()
     url = f"data:{mmcourse.sniff_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
     reply = client.chat.completions.create(
@@ -212,9 +214,8 @@ from mmcourse import datasets, registry
 
 def test_the_sdk_sends_the_photo_and_the_question():
     cfg = offline_config("openai")
-    client = openai.OpenAI(base_url=cfg.base_url, api_key=cfg.api_key, max_retries=0)
-    answer = sdk_ask_openai(client, registry.default_model("openai"), datasets.path("photos/chelsea.jpg"),
-                            "What animal is in the photo?")
+    answer = sdk_ask_openai(cfg.base_url, cfg.api_key, registry.default_model("openai"),
+                            datasets.path("photos/chelsea.jpg"), "What animal is in the photo?")
     record = last_request("openai")
     assert record is not None and record["headers"]["user-agent"].startswith("OpenAI/Python"), (
         "the request should come from the openai SDK")
@@ -232,16 +233,15 @@ from mmcourse import datasets
 
 def test_other_photos_and_a_lying_file_name(rng):
     cfg = offline_config("openai")
-    client = openai.OpenAI(base_url=cfg.base_url, api_key=cfg.api_key, max_retries=0)
     items = datasets.entries("photo")
     for _ in range(2):
         item = rng.choice(items)
         question, fact = rng.choice(sorted(item["truth"]["facts"].items()))
-        answer = sdk_ask_openai(client, "gpt-4o", datasets.path(item["path"]), question)
+        answer = sdk_ask_openai(cfg.base_url, cfg.api_key, "gpt-4o", str(datasets.path(item["path"])), question)
         record = last_request("openai")
         expect([m["sha256"] for m in record["media"]], [item["sha256"]], what="the image that arrived")
         assert fact.lower() in answer.lower(), f"expected {fact!r} in the answer, got {answer!r}"
-    sdk_ask_openai(client, "gpt-4o", datasets.path("errors/screenshot.jpg"), "What is shown?")
+    sdk_ask_openai(cfg.base_url, cfg.api_key, "gpt-4o", str(datasets.path("errors/screenshot.jpg")), "What is shown?")
     assert "data:image/png;base64," in str(last_request("openai")["request"]), (
         "screenshot.jpg holds PNG bytes: declare image/png")
 
