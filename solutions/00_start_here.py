@@ -240,9 +240,10 @@ print(config.provider_config("anthropic", env={"MMCOURSE_MODE": "offline"}, dote
 # - Exercises about the wire format are judged by **what actually reached the emulator**: the
 #   check reads the emulator's request log for your session, not your variables. Checks always
 #   send to the emulator, even when you are live, so they are free and repeatable.
-# - Your instructor grades the saved notebook with `mmcourse grade`: a fresh kernel runs your
-#   cells, then the visible tests **and hidden tests with other inputs** (hard-coded answers fail
-#   those). Each exercise scores its points times the share of tests passed.
+# - Your instructor grades the saved notebook with `mmcourse grade`: your cells run in a sandbox
+#   of their own, then the visible tests **and hidden tests with other inputs** call your
+#   functions from outside it (hard-coded answers fail those). Each exercise scores its points
+#   times the share of tests passed.
 #
 # Here is the request log at work on the request you sent above (offline only: live, that
 # request went to OpenAI and the emulator never saw it).
