@@ -183,3 +183,31 @@ def course_image_bytes(jpeg_bytes) -> bytes:
     except (ImportError, OSError, LookupError, ValueError):
         pass  # data not built yet: the generated picture serves the same tests
     return jpeg_bytes
+
+
+# ---------------------------------------------------------------- the official SDKs, pointed at it
+
+
+@pytest.fixture
+def oai(origin, api_key):
+    """OpenAI SDK: the base URL includes ``/v1`` (openai-python default is https://api.openai.com/v1)."""
+    from tests.sdks import need
+
+    return need("openai").OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
+
+
+@pytest.fixture
+def claude(origin, api_key):
+    """Anthropic SDK: the base URL is the bare origin (the SDK appends /v1/messages)."""
+    from tests.sdks import need
+
+    return need("anthropic").Anthropic(api_key=api_key, base_url=origin, max_retries=0)
+
+
+@pytest.fixture
+def gem(origin, api_key):
+    """google-genai: needs a key even with a custom base URL; keep the client in a variable."""
+    from tests.sdks import need
+
+    genai, types = need("google.genai"), need("google.genai.types")
+    return genai.Client(api_key=api_key, http_options=types.HttpOptions(base_url=origin))

@@ -28,23 +28,10 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-@pytest.fixture
-def oai(origin, api_key):
-    openai = need("openai")
-    return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
-@pytest.fixture
-def claude(origin, api_key):
-    anthropic = need("anthropic")
-    return anthropic.Anthropic(api_key=api_key, base_url=origin, max_retries=0)
 
 
-@pytest.fixture
-def gem(origin, api_key):
-    genai = need("google.genai")
-    genai_types = need("google.genai.types")
-    return genai.Client(api_key=api_key, http_options=genai_types.HttpOptions(base_url=origin))
 
 
 # ---------------------------------------------------------------- OpenAI (automatic)

@@ -24,10 +24,6 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-@pytest.fixture
-def oai(origin, api_key):
-    openai = need("openai")
-    return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
 def post(origin, api_key, body, path="/v1/responses"):

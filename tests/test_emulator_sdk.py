@@ -48,22 +48,10 @@ def sha256(data: bytes) -> str:
 # ---------------------------------------------------------------- clients
 
 
-@pytest.fixture
-def oai(origin, api_key):
-    """OpenAI SDK: the base URL includes ``/v1`` (openai-python default is https://api.openai.com/v1)."""
-    return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
-@pytest.fixture
-def claude(origin, api_key):
-    """Anthropic SDK: the base URL is the bare origin (the SDK appends /v1/messages)."""
-    return anthropic.Anthropic(api_key=api_key, base_url=origin, max_retries=0)
 
 
-@pytest.fixture
-def gem(origin, api_key):
-    """google-genai: needs a key even with a custom base URL; keep the client in a variable."""
-    return genai.Client(api_key=api_key, http_options=genai_types.HttpOptions(base_url=origin))
 
 
 def records(control, provider: str, path_part: str) -> list[dict]:

@@ -18,10 +18,6 @@ MEETING = "audio/meeting_excerpt.wav"
 VOICEMAIL_FLAC = "audio/delivery_voicemail.flac"
 
 
-@pytest.fixture
-def oai(origin, api_key):
-    openai = need("openai")
-    return openai.OpenAI(api_key=api_key, base_url=origin + "/v1", max_retries=0)
 
 
 def recording(rel: str) -> tuple[str, bytes]:
