@@ -537,3 +537,40 @@ def test_the_rehearsal_probes_run_as_sent_to_a_kernel(origin):
     run(probes.probe_call(probes.inject_fault))
     assert run(probes.probe_call(probes.status_after_fault)) == "503"
     assert run(probes.probe_call(probes.status_after_fault)) == "200"
+
+
+def test_a_dropped_kernel_websocket_is_reopened_once_and_the_cell_still_runs():
+    """A proxy or a busy server may drop an idle websocket; the rehearsal opens a new channel."""
+    import asyncio
+    import json as _json
+
+    from tornado.websocket import WebSocketClosedError
+
+    from mmcourse.hub.rehearse import Kernel
+
+    class Dropped:
+        async def write_message(self, frame):
+            raise WebSocketClosedError()
+
+    class Fresh:
+        def __init__(self):
+            self.replies: list[str] = []
+
+        async def write_message(self, frame):
+            msg_id = _json.loads(frame)["header"]["msg_id"]
+            parent = {"msg_id": msg_id}
+            self.replies = [_json.dumps({"parent_header": parent, "msg_type": t, "content": c}) for t, c in (
+                ("stream", {"text": "4\n"}), ("execute_reply", {"status": "ok"}),
+                ("status", {"execution_state": "idle"}))]
+
+        async def read_message(self):
+            return self.replies.pop(0)
+
+    fresh = Fresh()
+
+    async def reconnect():
+        return Kernel(fresh, "learner1", "k1")
+
+    kernel = Kernel(Dropped(), "learner1", "k1", reconnect=reconnect)
+    output = asyncio.run(kernel.execute("print(2 + 2)", timeout=5))
+    assert output.text == "4\n" and kernel.connection is fresh

@@ -202,17 +202,31 @@ class UserServer:
         request = HTTPRequest(url, headers={"Authorization": f"token {self.token}"},
                               connect_timeout=self.timeout, request_timeout=self.timeout)
         connection = await websocket_connect(request, max_message_size=64 * 1024 * 1024)
-        return Kernel(connection, self.user, kernel_id)
+        return Kernel(connection, self.user, kernel_id, reconnect=lambda: self.connect(kernel_id))
 
 
 class Kernel:
     """Execute code over a kernel's websocket (the Jupyter messaging protocol, JSON frames)."""
 
-    def __init__(self, connection, user: str, kernel_id: str) -> None:
+    def __init__(self, connection, user: str, kernel_id: str, reconnect=None) -> None:
         self.connection = connection
         self.session = uuid.uuid4().hex
         self.user = user
         self.kernel_id = kernel_id
+        self._reconnect = reconnect  # opens a new channel to the same kernel
+
+    async def _send(self, frame: str) -> None:
+        from tornado.websocket import WebSocketClosedError
+
+        try:
+            await self.connection.write_message(frame)
+        except WebSocketClosedError:
+            # A proxy or a busy server can drop a websocket that sat idle; the kernel is still
+            # there, so open a new channel to it once and send the request on that.
+            if self._reconnect is None:
+                raise HubError(f"{self.user}: the kernel's websocket closed") from None
+            self.connection = (await self._reconnect()).connection
+            await self.connection.write_message(frame)
 
     async def execute(self, code: str, timeout: float = 120.0) -> CellOutput:
         msg_id = uuid.uuid4().hex
@@ -220,7 +234,7 @@ class Kernel:
                   "msg_type": "execute_request", "version": "5.3"}
         content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                    "allow_stdin": False, "stop_on_error": True}
-        await self.connection.write_message(json.dumps(
+        await self._send(json.dumps(
             {"header": header, "parent_header": {}, "metadata": {}, "content": content,
              "channel": "shell", "buffers": []}))
         output, replied, idle = CellOutput(), False, False
