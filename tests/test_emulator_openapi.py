@@ -82,13 +82,13 @@ from __future__ import annotations
 
 import base64
 import json
-from functools import cache
 from pathlib import Path
 
 import httpx
 import pytest
 
 from mmcourse import registry
+from tests.openapi_schemas import SchemaChecker
 
 jsonschema = pytest.importorskip("jsonschema")  # test-only dependency (ships with jupyterlab)
 
@@ -99,16 +99,8 @@ RETIRED = next(r.id for r in registry.RETIRED if r.provider == "openai")
 ERROR_KEYS = {"message", "type", "param", "code"}
 
 
-@cache
-def validator(name: str):
-    defs = json.loads(SCHEMAS.read_text())["$defs"]
-    return jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs})
-
-
-def assert_valid(name: str, instance) -> None:
-    problems = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-                for e in validator(name).iter_errors(instance)]
-    assert not problems, f"{name} schema violations:\n" + "\n".join(problems)
+CHECKER = SchemaChecker(SCHEMAS)
+validator, assert_valid = CHECKER.validator, CHECKER.assert_valid
 
 
 @pytest.fixture

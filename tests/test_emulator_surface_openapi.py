@@ -13,7 +13,6 @@ with the script in ``tests/test_emulator_openapi.py``'s docstring and these root
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
 import httpx
@@ -22,6 +21,7 @@ import requests
 
 from mmcourse import datasets, registry
 from tests.conftest import scope_of
+from tests.openapi_schemas import SchemaChecker
 
 jsonschema = pytest.importorskip("jsonschema")  # test-only dependency (ships with jupyterlab)
 
@@ -46,16 +46,8 @@ def without_real_nulls(name: str, value: dict) -> dict:
     return {k: v for k, v in value.items() if not (v is None and k in REAL_NULLS[name])}
 
 
-@cache
-def validator(name: str):
-    defs = json.loads(SCHEMAS.read_text())["$defs"]
-    return jsonschema.Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs})
-
-
-def assert_valid(name: str, instance) -> None:
-    problems = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-                for e in validator(name).iter_errors(instance)]
-    assert not problems, f"{name} schema violations:\n" + "\n".join(problems)
+CHECKER = SchemaChecker(SCHEMAS)
+validator, assert_valid = CHECKER.validator, CHECKER.assert_valid
 
 
 @pytest.fixture

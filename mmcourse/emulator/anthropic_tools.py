@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mmcourse.emulator.tools import ToolCall, ToolChoice, ToolResult, ToolSpec
+from mmcourse.emulator.tools import ToolCall, ToolChoice, ToolResult, ToolSpec, text_of
 from mmcourse.emulator.wire import ApiError, sse, stable_token
 
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,128}")
@@ -142,7 +142,7 @@ def _pairing(messages: list) -> tuple[list[ToolResult], str | None]:
                                f"blocks: {use_id}. Each `tool_result` block must have a corresponding "
                                "`tool_use` block in the previous message.")
             answered[use_id] = previous_uses[use_id]
-            results.append(ToolResult(previous_uses[use_id], _result_text(block.get("content")), use_id,
+            results.append(ToolResult(previous_uses[use_id], text_of(block.get("content")), use_id,
                                       block.get("is_error") is True))
         missing = {k: v for k, v in previous_uses.items() if k not in answered}
         if missing:
@@ -162,14 +162,6 @@ def _unanswered(index: int, uses: dict[str, str]) -> ApiError:
     return _invalid(f"messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately "
                     f"after: {', '.join(uses)}. Each `tool_use` block must have a corresponding "
                     "`tool_result` block in the next message.")
-
-
-def _result_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
-    return ""
 
 
 def blocks(calls: list[ToolCall], seed: str) -> list[dict]:

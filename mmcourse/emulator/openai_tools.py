@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mmcourse.emulator.tools import ToolCall, ToolChoice, ToolResult, ToolSpec
+from mmcourse.emulator.tools import ToolCall, ToolChoice, ToolResult, ToolSpec, text_of
 from mmcourse.emulator.wire import ApiError, stable_token
 
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,64}")
@@ -187,9 +187,9 @@ def _pairing(messages: list) -> tuple[list[ToolResult], str | None]:
                 raise _error("Invalid parameter: messages with role 'tool' must be a response to a preceeding "
                              "message with 'tool_calls'.", f"messages.[{i}].role")
             pending.pop(call_id)
-            results.append(ToolResult(names.get(call_id), _text(message.get("content")), call_id))
+            results.append(ToolResult(names.get(call_id), text_of(message.get("content")), call_id))
         elif role == "user":
-            last_user = _text(message.get("content"))
+            last_user = text_of(message.get("content"))
             if opened is not None and results:
                 question = f"{question or ''}\n{last_user}".strip()
                 continue
@@ -203,14 +203,6 @@ def _unanswered(index: int | None, pending: dict[str, str]) -> ApiError:
     return _error("An assistant message with 'tool_calls' must be followed by tool messages responding to "
                   "each 'tool_call_id'. The following tool_call_ids did not have response messages: "
                   + ", ".join(pending), f"messages.[{index}].role")
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return ""
 
 
 def call_ids(calls: list[ToolCall], seed: str) -> list[str]:

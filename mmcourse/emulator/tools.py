@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from mmcourse.emulator.generate import compose
 
@@ -223,6 +223,18 @@ def named_in_prompt(key: str, prompt: str) -> str | None:
         return None  # "in English" says nothing about a ``summary``
     after = _NAMED_AFTER.search(prompt)
     return after.group(1) if after else None
+
+
+def text_of(content: Any) -> str:
+    """The text of a tool result's (or a message's) content: a string, or its ``text`` parts joined.
+
+    OpenAI and Anthropic both write content as a string or a list of ``{"type": "text", ...}``.
+    """
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
+    return ""
 
 
 def answer_after_results(
