@@ -39,7 +39,7 @@ PATHS = {
         TeachingPath(
             "one-day", "a one-day course", ("00", "01", "02", "03", "04", "05", "06", "07", "10", "11", "12"),
             "the workshop, then charts, receipts, several images and PDFs, errors, and cost; "
-            "08, 09, the capstone 13, privacy 14 and the SDK appendix 15 are for a second day or homework",
+            "08, 09, the 2026 surface 13-15, privacy 16, the capstone 17 and the SDK appendix 18 are for a second day or homework",
         ),
     )
 }

@@ -42,9 +42,12 @@
 # | 05 | one function for all three, then the course's helper `mmcourse.ask` |
 # | 06-10 | charts, receipts, audio, video, several images and PDFs |
 # | 11-12 | errors and retries; tokens, cost and routing |
-# | 13 | capstone: a document analyser across providers |
-# | 14 | privacy, limits, and when not to send an image at all |
-# | 15 | appendix: the same calls through the official SDKs |
+# | 13 | the Responses API, side by side with Chat Completions |
+# | 14 | tools and structured outputs with images: a receipt becomes a tool call |
+# | 15 | cost at scale: prompt caching and batches |
+# | 16 | privacy, limits, and when not to send an image at all |
+# | 17 | capstone: a document analyser you build, graded on documents you never saw |
+# | 18 | appendix: the same calls through the official SDKs |
 #
 # Every lesson states its own time. **Teaching paths**, by those times:
 #
@@ -53,8 +56,8 @@
 # | 3-hour workshop (`workshop-3h`) | 00 to 05 | 20 + 30 + 30 + 30 + 30 + 35 min = 2 h 55 min |
 # | one-day course (`one-day`) | 00 to 05, then 06, 07, 10, 11, 12 | 2 h 55 min + 30 + 35 + 35 + 40 + 35 min = 5 h 50 min, plus breaks |
 #
-# Lessons 08 (audio), 09 (video), the capstone 13, 14 (privacy and limits) and the SDK appendix
-# 15 make a second day or homework. Teachers:
+# Lessons 08 (audio), 09 (video), 13 to 16 (the 2026 API surface, cost at scale, privacy), the
+# capstone 17 and the SDK appendix 18 make a second day or homework. Teachers:
 # `python -m mmcourse path workshop-3h` lists a path and rehearses it.
 #
 # The first code cell of every lesson is the same two lines. Run it now (Shift+Enter).

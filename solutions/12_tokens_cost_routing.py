@@ -397,4 +397,4 @@ print("answered by", result.route.label)
 # - Route easy work to cheap models and hard work to strong ones, within a budget, with a
 #   fallback for rate limits and outages (never for a broken request).
 #
-# Next: lesson 13, the capstone.
+# Next: lesson 13, the Responses API.
