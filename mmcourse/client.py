@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import requests
@@ -30,6 +31,7 @@ from .providers.base import (
     Text,
     redact_url,
 )
+from .resolved import ProviderLike, ResolvedProvider, module_of, name_of, resolve
 from .retry import RetryPolicy
 
 DEFAULT_TIMEOUT = (5.0, 120.0)  # (connect, read) seconds; the SDKs use 5 s to connect
@@ -61,19 +63,21 @@ def modality(mime: str) -> str:
     return {"image": registry.IMAGE, "audio": registry.AUDIO, "video": registry.VIDEO}.get(kind, registry.TEXT)
 
 
-def check_capability(provider: str, model: str, parts: list[Part]) -> None:
+def check_capability(provider: ProviderLike, model: str, parts: list[Part]) -> None:
     """Raise CapabilityError before sending when ``model`` cannot read one of ``parts``."""
-    if not registry.models_for(provider):
+    name = name_of(provider)
+    models = provider.models if isinstance(provider, ResolvedProvider) else registry.models_for(name)
+    if not models:
         return  # a provider whose models are not in the registry (a self-hosted server) decides
     entry = registry.get_model(model)
-    if entry.provider != provider:
-        raise CapabilityError(f"{model!r} is a {entry.provider} model, not a {provider} one.")
+    if entry.provider != name:
+        raise CapabilityError(f"{model!r} is a {entry.provider} model, not a {name} one.")
     for part in parts:
         if isinstance(part, Text):
             continue
         needed = modality(part.mime)
         if needed not in entry.modalities:
-            able = [m.id for m in registry.models_for(provider) if needed in m.modalities]
+            able = [m.id for m in models if needed in m.modalities]
             hint = f"use {able[0]!r}" if able else "use a provider that reads it (Gemini reads every modality)"
             raise CapabilityError(f"{model} does not accept {needed} input ({part.mime}): {hint}.")
 
@@ -82,9 +86,10 @@ SHRINK_FIX = ("shrink it with mmcourse.resize_image(path, max_edge=1568) or uplo
               "mmcourse.files.upload(provider, path) and send the reference instead.")
 
 
-def check_limits(provider: str, parts: list[Part]) -> None:
+def check_limits(provider: ProviderLike, parts: list[Part]) -> None:
     """Raise EncodingError, naming the limit and the fix, before sending media a provider refuses."""
-    facts = providers.get(provider).WIRE_FACTS
+    facts = module_of(provider).WIRE_FACTS
+    provider = name_of(provider)
     media = [p for p in parts if isinstance(p, Media)]
     images = [p for p in media if p.mime.startswith("image/")]
     if facts.max_images is not None and len(images) > facts.max_images:
@@ -150,9 +155,15 @@ class Client:
                 "network or the base URL, or set MMCOURSE_MODE=offline."
             ) from None
 
-    def send(self, request: HttpRequest, stream: bool = False) -> requests.Response:
-        """Send with retries on 408/409/429/5xx, waiting as long as the server asks; raise APIError."""
-        module = providers.get(request.provider)
+    def send(self, request: HttpRequest, stream: bool = False,
+             provider: ResolvedProvider | None = None) -> requests.Response:
+        """Send with retries on 408/409/429/5xx, waiting as long as the server asks; raise APIError.
+
+        ``provider``: ``request.provider`` already resolved (``mmcourse.resolved``), if it is.
+        """
+        return self._send(request, stream, module_of(provider or request.provider))
+
+    def _send(self, request: HttpRequest, stream: bool, module: ModuleType) -> requests.Response:
         started = time.monotonic()
         self.last = Exchange(request)
         for attempt in range(self.max_retries + 1):
@@ -175,18 +186,19 @@ class Client:
             self.sleep(wait)
         raise AssertionError("unreachable")
 
-    def complete(self, request: HttpRequest) -> Answer:
+    def complete(self, request: HttpRequest, provider: ResolvedProvider | None = None) -> Answer:
         """Send a non-streaming request and parse the answer."""
-        response = self.send(request)
+        module = module_of(provider or request.provider)
+        response = self._send(request, False, module)
         body = response.json()
         assert self.last is not None
         self.last.response = body
-        return providers.get(request.provider).parse_response(body)
+        return module.parse_response(body)
 
-    def stream(self, request: HttpRequest) -> Iterator[str]:
+    def stream(self, request: HttpRequest, provider: ResolvedProvider | None = None) -> Iterator[str]:
         """Send a streaming request and yield the text deltas as they arrive."""
-        module = providers.get(request.provider)
-        with self.send(request, stream=True) as response:
+        module = module_of(provider or request.provider)
+        with self._send(request, True, module) as response:
             # SSE is UTF-8 by definition; servers rarely send a charset, so decode here.
             lines = (line.decode("utf-8") for line in response.iter_lines())
             for event, data in iter_sse(lines):
@@ -231,41 +243,45 @@ def default_client() -> Client:
 
 
 def build(
-    provider: str,
+    provider: ProviderLike,
     prompt: str,
     *files: FileLike,
     model: str | None = None,
     cfg: configmod.ProviderConfig | None = None,
     **options: Any,
 ) -> HttpRequest:
-    """The request ``ask`` would send, without sending it (for inspecting the wire format)."""
-    cfg = cfg or configmod.provider_config(provider)
+    """The request ``ask`` would send, without sending it (for inspecting the wire format).
+
+    ``provider`` is a name, or a provider ``ask`` or the router resolved already; ``cfg``
+    (default: the environment's, nothing is started) says where the request goes.
+    """
+    spec = resolve(provider, cfg, start_emulator=False)
     parts = [to_part(f) for f in files] + ([Text(prompt)] if prompt else [])
     media = [p for p in parts if not isinstance(p, Text)]
     first = modality(media[0].mime) if media else registry.TEXT
-    model = model or registry.default_model(provider, first)
-    check_capability(provider, model, parts)
-    check_limits(provider, parts)
-    builder = request_builder(provider, options.pop("api", None))
+    model = model or spec.default_model(first)
+    check_capability(spec, model, parts)
+    check_limits(spec, parts)
+    builder = request_builder(spec, options.pop("api", None))
     known = {k: options.pop(k) for k in list(options) if k in Options.__dataclass_fields__}
     opts = Options(**known, extra=options.pop("extra", {}) | options)
-    return builder(model, parts, opts, base_url=cfg.base_url, api_key=cfg.api_key)
+    return builder(model, parts, opts, base_url=spec.base_url, api_key=spec.api_key)
 
 
-def request_builder(provider: str, api: str | None = None) -> Callable[..., HttpRequest]:
+def request_builder(provider: ProviderLike, api: str | None = None) -> Callable[..., HttpRequest]:
     """The provider's request builder for one of its wire formats (``api=None``: its default).
 
     OpenAI has two: ``"chat"`` (Chat Completions, the default) and ``"responses"`` (the
     Responses API OpenAI recommends for new projects); the others have one.
     """
-    module = providers.get(provider)
+    module = module_of(provider)
     if api is None:
         return module.build_request
     apis = getattr(module, "APIS", {})  # declared only by providers with several wire formats
     if api not in apis:
         offered = "; ".join(f"{name}: {', '.join(sorted(m.APIS))}" for name, m in providers.MODULES.items()
                             if hasattr(m, "APIS"))
-        raise ValueError(f"{provider} has no api={api!r}. Wire formats to choose from: {offered} "
+        raise ValueError(f"{name_of(provider)} has no api={api!r}. Wire formats to choose from: {offered} "
                          "(leave api out for a provider's default).")
     return apis[api]
 
@@ -288,9 +304,7 @@ def ask(
     >>> answer = ask("gemini", "What is in this photo?", "data/photos/chelsea.jpg")  # doctest: +SKIP
     >>> print(answer.text, answer.usage)                                            # doctest: +SKIP
     """
-    from . import session
-
-    cfg = session.ensure_provider(provider)
-    request = build(provider, prompt, *files, model=model, cfg=cfg, stream=stream, **options)
+    spec = resolve(provider)  # the one lookup of this call; everything below is handed ``spec``
+    request = build(spec, prompt, *files, model=model, stream=stream, **options)
     client = client or default_client()
-    return client.stream(request) if stream else client.complete(request)
+    return client.stream(request, spec) if stream else client.complete(request, spec)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from . import providers, registry
 from .identity import DEFAULT_EMULATOR_URL, OFFLINE_KEY, emulator_url, offline_key, scope_of
@@ -91,9 +92,9 @@ def _mode(env: Mapping[str, str], dotenv: Mapping[str, str]) -> str | None:
     return mode or None
 
 
-def offline_base_url(provider: str, origin: str) -> str:
+def offline_base_url(provider: str, origin: str, module: ModuleType | None = None) -> str:
     """The emulator serves every provider at one origin; OpenAI-style clients add ``/v1``."""
-    default = providers.get(provider).DEFAULT_BASE_URL
+    default = (module or providers.get(provider)).DEFAULT_BASE_URL
     return origin + ("/v1" if default.endswith("/v1") else "")
 
 
@@ -102,15 +103,20 @@ def provider_config(
     env: Mapping[str, str] | None = None,
     dotenv: Mapping[str, str] | None = None,
     origin: str | None = None,
+    *,
+    module: ModuleType | None = None,
 ) -> ProviderConfig:
-    """Resolve one provider's mode, key and base URL from the environment and ``.env``."""
+    """Resolve one provider's mode, key and base URL from the environment and ``.env``.
+
+    ``module``: the provider's wire module when the caller has looked it up already.
+    """
     env = os.environ if env is None else env
     dotenv = read_dotenv(Path.cwd() / ".env") if dotenv is None else dotenv
-    module = providers.get(provider)
+    module = module or providers.get(provider)
     key, source = _find_key(module, env, dotenv)
     mode = _mode(env, dotenv) or ("live" if key else "offline")
     if mode == "offline":
-        base = offline_base_url(provider, origin or emulator_url(env))
+        base = offline_base_url(provider, origin or emulator_url(env), module)
         return ProviderConfig(provider, "offline", base, None, offline_key(env))
     if not key and not getattr(module, "KEY_OPTIONAL", False):  # a self-hosted server may need none
         names = " or ".join(module.KEY_ENV_VARS)

@@ -5,6 +5,7 @@ starts (or finds) the emulator when any provider is offline, and says plainly wh
 from __future__ import annotations
 
 import os
+from types import ModuleType
 
 from . import config as configmod
 
@@ -71,15 +72,18 @@ def setup(quiet: bool = False) -> dict[str, configmod.ProviderConfig]:
     return dict(configs)
 
 
-def ensure_provider(provider: str) -> configmod.ProviderConfig:
-    """The configuration ``setup()`` resolved for ``provider`` (running setup quietly if needed)."""
+def ensure_provider(provider: str, module: ModuleType | None = None) -> configmod.ProviderConfig:
+    """The configuration ``setup()`` resolved for ``provider`` (running setup quietly if needed).
+
+    ``module``: the provider's wire module when the caller has looked it up already.
+    """
     if provider not in _configs:
         if provider in configmod.COURSE_PROVIDERS:
             setup(quiet=True)
         else:
-            cfg = configmod.provider_config(provider)
+            cfg = configmod.provider_config(provider, module=module)
             if cfg.offline:
-                cfg = configmod.provider_config(provider, origin=_emulator_origin())
+                cfg = configmod.provider_config(provider, origin=_emulator_origin(), module=module)
             _configs[provider] = cfg
     return _configs[provider]
 

@@ -17,6 +17,7 @@ from ..encoding import (
     to_base64,
 )
 from ..providers.base import Answer, APIError, LiveCallError, Media
+from ..resolved import ResolvedProvider, resolve
 from ..retry import RetryPolicy
 from .attempts import (
     Attempt,
@@ -120,6 +121,11 @@ class Router:
         from .. import session
 
         return session.ensure_provider(provider)
+
+    def _provider(self, provider: str) -> ResolvedProvider | None:
+        """``provider`` resolved once for one step of a route (None: not configured here)."""
+        cfg = self._config(provider)
+        return None if cfg is None else resolve(provider, cfg)
 
     def _modes(self) -> dict[str, str]:
         """Each provider's mode, without starting the emulator (planning sends nothing)."""
@@ -263,14 +269,14 @@ class Router:
         parts: list[Any], log: list[Attempt], audio_seconds: float = 0, **options: Any,
     ) -> Answer:
         """Send one step with retries, recording every attempt; raise the last error."""
+        spec = self._provider(provider)  # resolved once for every attempt of this step
         for attempt in range(self.retries + 1):
             started = time.monotonic()
             try:
-                cfg = self._config(provider)
-                if cfg is None:
+                if spec is None:
                     raise clientmod.CapabilityError(f"{provider} is not configured for this router")
-                request = clientmod.build(provider, prompt, *parts, model=model, cfg=cfg, **options)
-                answer = self._client().complete(request)
+                request = clientmod.build(spec, prompt, *parts, model=model, **options)
+                answer = self._client().complete(request, spec)
             except (APIError, LiveCallError, clientmod.CapabilityError) as error:
                 latency = time.monotonic() - started
                 wait = self._wait(error, attempt) if not isinstance(
