@@ -111,11 +111,11 @@ class AnthropicWire:
     def __init__(self) -> None:
 
         self.routes = [
-            ("POST", r"/v1/messages", self.messages, BODY_LIMIT),
+            ("POST", "/v1/messages", self.messages, BODY_LIMIT),
             *AnthropicBatches(self, BODY_LIMIT).routes,
-            ("POST", r"/v1/messages/count_tokens", self.count_tokens, BODY_LIMIT),
-            ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
-            ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),
+            ("POST", "/v1/messages/count_tokens", self.count_tokens, BODY_LIMIT),
+            ("GET", "/v1/models", self.list_models, BODY_LIMIT),
+            ("GET", "/v1/models/{model}", self.get_model, BODY_LIMIT),
             *file_routes(self, BODY_LIMIT, UPLOAD_LIMIT),
         ]
 

@@ -12,23 +12,32 @@ Every wire module's ``WIRE`` object keeps one contract, ``mmcourse.emulator.wire
 ``typing.Protocol``): its name, the paths it owns, its marker headers, its routes, and how it
 reads a key and shapes each kind of error. A fourth provider is one more module, served with
 ``register_wire`` (``tests/test_fourth_provider.py``).
+
+The Starlette application declares its routes: the course data, one route per admin endpoint
+(``ADMIN_ENDPOINTS``), and one ``WireMount`` per wire, which takes the requests decided for that
+wire and finds the handler in the wire's own route table (``mmcourse.emulator.routes``). A path
+the wire does not serve is answered by the wire (``no_route``), in that provider's error shape.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 import re
 import threading
 import time
 import traceback
+import weakref
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route
+from starlette.types import Receive, Scope, Send
 
 from mmcourse.emulator import (
     access,
@@ -40,6 +49,7 @@ from mmcourse.emulator import (
     openai_wire,
     urls,
 )
+from mmcourse.emulator.routes import ExactRoute, match_route
 from mmcourse.emulator.state import EmulatorState, Fault, scope_of
 from mmcourse.emulator.wire import (
     WIRE_CONTRACT,
@@ -48,7 +58,6 @@ from mmcourse.emulator.wire import (
     Call,
     Reply,
     Wire,
-    match_route,
     parse_json,
     truncate_base64,
 )
@@ -70,6 +79,9 @@ INLINE_BODY_BYTES = 4096
 LOG_TEXT_LIMIT = 64 * 1024
 
 _OWNED = [(re.compile(p), w) for w in WIRES for p in w.owns_paths]
+WIRE_KEY = "mmcourse.wire"  # the ASGI scope entry that names the wire a request is for
+ADMIN_METHODS = ("GET", "POST", "DELETE")
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # the apps running in this process (register_wire)
 
 
 def register_wire(wire: Wire) -> None:
@@ -86,6 +98,8 @@ def register_wire(wire: Wire) -> None:
         raise ValueError(f"a wire named {wire.name!r} is already served")
     WIRES.insert(0, wire)
     _OWNED[:0] = [(re.compile(p), wire) for p in wire.owns_paths]
+    for app in list(_LIVE):  # an emulator already serving (the tests' own) serves it too
+        app.mount(wire)
 
 
 def detect_provider(path: str, headers: dict[str, str], query: dict[str, str]):
@@ -101,31 +115,64 @@ def detect_provider(path: str, headers: dict[str, str], query: dict[str, str]):
     return FALLBACK
 
 
+class WireMount(BaseRoute):
+    """Every request decided for ``wire`` (``detect_provider``, kept in the scope as ``WIRE_KEY``):
+    ``serve`` answers it, from the wire's route table or with the wire's own 404."""
+
+    def __init__(self, wire: Wire, serve: Callable) -> None:
+        self.wire, self.serve = wire, serve
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope.get(WIRE_KEY) is self.wire:
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.serve(Request(scope, receive), self.wire)
+        await response(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params) -> None:
+        raise NoMatchFound(name, path_params)
+
+
 class EmulatorApp:
     """Owns the state and answers requests; ``asgi`` is the Starlette application."""
 
     def __init__(self, state: EmulatorState | None = None) -> None:
         self.state = state or EmulatorState()
         self.last_request = time.monotonic()  # for the detached emulator's idle shutdown
-        app = Starlette(routes=[
+        self.app = Starlette(routes=[
             Route(urls.DATA_PREFIX + "{path:path}", urls.serve_data, methods=["GET"]),
-            Route("/_mmcourse/{action:path}", self.admin, methods=["GET", "POST", "DELETE"]),
-            Route("/{path:path}", self.dispatch,
-                  methods=["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]),
+            *(ExactRoute(method, f"/_mmcourse/{action}", functools.partial(self.admin, action))
+              for method, action in ADMIN_ENDPOINTS),
+            # Path variants of an endpoint (``/_mmcourse//log``, ``.../log/``) and unknown ones.
+            Route("/_mmcourse/{action:path}", self.admin_path, methods=list(ADMIN_METHODS)),
+            *(WireMount(wire, self.dispatch) for wire in WIRES),
         ])
-        self.asgi = _EmulatorHeader(app)
+        self.asgi = _EmulatorHeader(self.app)
+        _LIVE.add(self)
+
+    def mount(self, wire: Wire) -> None:
+        """Serve one more wire (``register_wire``), in place of any earlier one of its name."""
+        routes = self.app.router.routes
+        routes[:] = [r for r in routes if not (isinstance(r, WireMount) and r.wire.name == wire.name)]
+        routes.append(WireMount(wire, self.dispatch))
 
     async def __call__(self, scope, receive, send) -> None:
         if scope.get("path") != "/_mmcourse/health":  # a health check alone keeps nobody's emulator alive
             self.last_request = time.monotonic()
+        if scope["type"] == "http":  # which provider the request is for decides its route
+            request = Request(scope)
+            scope[WIRE_KEY] = detect_provider(
+                request.url.path, {k.lower(): v for k, v in request.headers.items()},
+                dict(request.query_params))
         await self.asgi(scope, receive, send)
 
     # -- provider requests -----------------------------------------------------------------
-    async def dispatch(self, request: Request) -> Response:
+    async def dispatch(self, request: Request, wire: Wire) -> Response:
         path = request.url.path
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query_params)
-        wire = detect_provider(path, headers, query)
         route = match_route(wire, request.method, path)
         limit = route[1] if route else openai_wire.BODY_LIMIT
         call = Call(provider=wire.name, method=request.method, path=path, query=query,
@@ -212,8 +259,12 @@ class EmulatorApp:
         })
 
     # -- admin -----------------------------------------------------------------------------
-    async def admin(self, request: Request) -> Response:
-        action = request.path_params["action"].strip("/")
+    async def admin_path(self, request: Request) -> Response:
+        """An admin path as written (``/_mmcourse//log/`` is ``log``), or one that is none."""
+        return await self.admin(request.path_params["action"].strip("/"), request)
+
+    async def admin(self, action: str, request: Request) -> Response:
+        endpoint = ADMIN_ENDPOINTS.get((request.method, action))
         creds = access.Credentials.of(request.headers, request.query_params)
         body = limits.unread(request.headers)
         try:
@@ -225,7 +276,7 @@ class EmulatorApp:
             data = parse_json(body.data) if body.data.strip() else {}
             if not isinstance(data, dict):
                 raise ValueError("the admin request body must be a JSON object")
-            result = self._admin(request.method, action, scope, data, dict(request.query_params))
+            result = None if endpoint is None else endpoint(self, scope, data, dict(request.query_params))
         except access.AccessError as exc:
             return await self._admin_answer(request, body, {"error": exc.message}, exc.status)
         except (ValueError, TypeError, KeyError, OverflowError) as exc:
@@ -243,51 +294,77 @@ class EmulatorApp:
             response.headers["connection"] = "close"
         return response
 
-    def _admin(self, method: str, action: str, scope: str, data: dict, query: dict) -> dict | None:
-        state = self.state
-        providers = [w.name for w in WIRES]
+    # Each admin endpoint: (scope it acts on, JSON body, query) -> the JSON answer.
+    def _providers(self) -> list[str]:
+        return [w.name for w in WIRES]
 
-        def provider_of(value: str | None) -> str | None:
-            if value is not None and value not in providers:
-                raise ValueError(f"unknown provider {value!r}; choose one of {providers}")
-            return value
+    def _provider_of(self, value: str | None) -> str | None:
+        providers = self._providers()
+        if value is not None and value not in providers:
+            raise ValueError(f"unknown provider {value!r}; choose one of {providers}")
+        return value
 
-        if (method, action) == ("GET", "health"):
-            return {"emulator": "mmcourse", "version": VERSION, "providers": providers,
-                    "settings": state.settings.public()}
-        if (method, action) == ("GET", "log"):
-            records = state.records(None if scope == "*" else scope, provider_of(query.get("provider")))
-            return {"scope": scope, "records": records}
-        if (method, action) == ("DELETE", "log"):
-            state.clear_log(scope)
-            return {"scope": scope, "cleared": "log"}
-        if (method, action) == ("POST", "faults"):
-            provider = provider_of(data.get("provider"))
-            if provider is None:
-                raise ValueError("a fault needs a 'provider'")
-            fields = {k: v for k, v in data.items() if k not in ("provider", "count")}
-            state.add_fault(scope, provider, Fault.from_json(fields), data.get("count", 1))
-            return {"scope": scope, "provider": provider,
-                    "pending": state.pending_faults(scope, provider)}
-        if (method, action) == ("GET", "faults/schema"):
-            return Fault.json_schema()
-        if (method, action) == ("DELETE", "faults"):
-            state.clear_faults(scope, provider_of(query.get("provider")))
-            return {"scope": scope, "cleared": "faults"}
-        if (method, action) == ("POST", "limits"):
-            provider = provider_of(data.get("provider"))
-            if provider is None:
-                raise ValueError("a rate limit needs a 'provider'")
-            state.set_rate_limit(scope, provider, data.get("requests_per_minute"))
-            return {"scope": scope, "provider": provider,
-                    "requests_per_minute": data.get("requests_per_minute")}
-        if action == "batches":  # batch clocks and outcomes live with the batch jobs
-            return batches.admin(state, method, scope, data)
-        if (method, action) == ("POST", "reset"):
-            state.reset(scope)
-            attached.forget(state, scope)  # responses, prompt caches, batch jobs
-            return {"scope": scope, "cleared": "all"}
-        return None
+    def health(self, scope: str, data: dict, query: dict) -> dict:
+        return {"emulator": "mmcourse", "version": VERSION, "providers": self._providers(),
+                "settings": self.state.settings.public()}
+
+    def read_log(self, scope: str, data: dict, query: dict) -> dict:
+        records = self.state.records(None if scope == "*" else scope, self._provider_of(query.get("provider")))
+        return {"scope": scope, "records": records}
+
+    def clear_log(self, scope: str, data: dict, query: dict) -> dict:
+        self.state.clear_log(scope)
+        return {"scope": scope, "cleared": "log"}
+
+    def add_fault(self, scope: str, data: dict, query: dict) -> dict:
+        provider = self._provider_of(data.get("provider"))
+        if provider is None:
+            raise ValueError("a fault needs a 'provider'")
+        fields = {k: v for k, v in data.items() if k not in ("provider", "count")}
+        self.state.add_fault(scope, provider, Fault.from_json(fields), data.get("count", 1))
+        return {"scope": scope, "provider": provider,
+                "pending": self.state.pending_faults(scope, provider)}
+
+    def fault_schema(self, scope: str, data: dict, query: dict) -> dict:
+        return Fault.json_schema()
+
+    def clear_faults(self, scope: str, data: dict, query: dict) -> dict:
+        self.state.clear_faults(scope, self._provider_of(query.get("provider")))
+        return {"scope": scope, "cleared": "faults"}
+
+    def set_limit(self, scope: str, data: dict, query: dict) -> dict:
+        provider = self._provider_of(data.get("provider"))
+        if provider is None:
+            raise ValueError("a rate limit needs a 'provider'")
+        self.state.set_rate_limit(scope, provider, data.get("requests_per_minute"))
+        return {"scope": scope, "provider": provider,
+                "requests_per_minute": data.get("requests_per_minute")}
+
+    def batch_clock(self, scope: str, data: dict, query: dict) -> dict | None:
+        return batches.admin(self.state, "GET", scope, data)  # batch clocks live with the batch jobs
+
+    def batch_outcomes(self, scope: str, data: dict, query: dict) -> dict | None:
+        return batches.admin(self.state, "POST", scope, data)
+
+    def reset(self, scope: str, data: dict, query: dict) -> dict:
+        self.state.reset(scope)
+        attached.forget(self.state, scope)  # responses, prompt caches, batch jobs
+        return {"scope": scope, "cleared": "all"}
+
+
+# The admin endpoints (mmcourse/emulator/README.md): (method, action under /_mmcourse/) -> answer.
+ADMIN_ENDPOINTS: dict[tuple[str, str], Callable[..., dict | None]] = {
+    ("GET", "health"): EmulatorApp.health,
+    ("GET", "log"): EmulatorApp.read_log,
+    ("DELETE", "log"): EmulatorApp.clear_log,
+    ("POST", "faults"): EmulatorApp.add_fault,
+    ("GET", "faults/schema"): EmulatorApp.fault_schema,
+    ("DELETE", "faults"): EmulatorApp.clear_faults,
+    ("POST", "limits"): EmulatorApp.set_limit,
+    ("GET", "batches"): EmulatorApp.batch_clock,
+    ("POST", "batches"): EmulatorApp.batch_outcomes,
+    ("POST", "reset"): EmulatorApp.reset,
+}
 
 
 def _run_handler(handler, call: Call) -> Reply:

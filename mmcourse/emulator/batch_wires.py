@@ -25,10 +25,15 @@ from typing import Any
 
 from mmcourse.emulator import anthropic_common, batches, gemini_common, openai_common
 from mmcourse.emulator.batches import ItemResult, Job
+from mmcourse.emulator.routes import path_convertor
 from mmcourse.emulator.state import StoredFile, StoreFull
 from mmcourse.emulator.wire import Call, Reply, stable_token
 
 JSONL = "application/jsonl"
+# Batch ids as each provider prints them; another id on a batch path is no route (each wire's 404).
+path_convertor("openai_batch_id", r"batch_[^/]+")
+path_convertor("anthropic_batch_id", r"msgbatch_[^/]+")
+path_convertor("gemini_batch_file", r"batch-[a-z0-9-]+")  # a batch's generated result file
 HEX = "0123456789abcdef"
 
 
@@ -63,12 +68,12 @@ class OpenAIBatches:
 
     def __init__(self, wire: Any, body_limit: int) -> None:
         self.wire = wire
-        one = r"/v1/batches/(?P<batch_id>batch_[^/]+)"
+        one = "/v1/batches/{batch_id:openai_batch_id}"
         self.routes = [
-            ("POST", r"/v1/batches", self.create, body_limit),
-            ("GET", r"/v1/batches", self.list, body_limit),
+            ("POST", "/v1/batches", self.create, body_limit),
+            ("GET", "/v1/batches", self.list, body_limit),
             ("GET", one, self.retrieve, body_limit),
-            ("POST", one + r"/cancel", self.cancel, body_limit),
+            ("POST", one + "/cancel", self.cancel, body_limit),
         ]
 
     def create(self, call: Call) -> Reply:
@@ -289,14 +294,14 @@ class AnthropicBatches:
 
     def __init__(self, wire: Any, body_limit: int) -> None:
         self.wire = wire
-        one = r"/v1/messages/batches/(?P<batch_id>msgbatch_[^/]+)"
+        one = "/v1/messages/batches/{batch_id:anthropic_batch_id}"
         self.routes = [
-            ("POST", r"/v1/messages/batches", self.create, body_limit),
-            ("GET", r"/v1/messages/batches", self.list, body_limit),
+            ("POST", "/v1/messages/batches", self.create, body_limit),
+            ("GET", "/v1/messages/batches", self.list, body_limit),
             ("GET", one, self.retrieve, body_limit),
-            ("POST", one + r"/cancel", self.cancel, body_limit),
+            ("POST", one + "/cancel", self.cancel, body_limit),
             ("DELETE", one, self.delete, body_limit),
-            ("GET", one + r"/results", self.results, body_limit),
+            ("GET", one + "/results", self.results, body_limit),
         ]
 
     def create(self, call: Call) -> Reply:
@@ -440,16 +445,16 @@ class GeminiBatches:
 
     def __init__(self, wire: Any, body_limit: int) -> None:
         self.wire = wire
-        v = r"/(?P<version>v1beta|v1alpha|v1)"
-        one = v + r"/batches/(?P<batch_id>[^/:]+)"
+        v = gemini_common.VERSION_PATH
+        one = v + "/batches/{batch_id:resource}"
         self.routes = [
-            ("POST", v + r"/models/(?P<model>[^/:]+):batchGenerateContent", self.create, body_limit),
-            ("GET", v + r"/batches", self.list, body_limit),
+            ("POST", v + "/models/{model:resource}:batchGenerateContent", self.create, body_limit),
+            ("GET", v + "/batches", self.list, body_limit),
             ("GET", one, self.retrieve, body_limit),
-            ("POST", one + r":cancel", self.cancel, body_limit),
+            ("POST", one + ":cancel", self.cancel, body_limit),
             ("DELETE", one, self.delete, body_limit),
             # Result files are generated, so they download (uploaded files do not).
-            ("GET", v + r"/files/(?P<file_id>batch-[a-z0-9-]+):download", self.download, body_limit),
+            ("GET", v + "/files/{file_id:gemini_batch_file}:download", self.download, body_limit),
         ]
 
     def create(self, call: Call) -> Reply:

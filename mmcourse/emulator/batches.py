@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmcourse.emulator.attached import attached
-from mmcourse.emulator.wire import ApiError, Call, Reply, match_route
+from mmcourse.emulator.routes import match_route
+from mmcourse.emulator.wire import ApiError, Call, Reply
 
 DEFAULT_STAGE_SECONDS = 2.0
 OUTCOMES = ("failed", "expired")

@@ -25,6 +25,7 @@ from mmcourse.emulator.gemini_common import (
     _CONTENT,
     ANY,
     NAME,
+    VERSION_PATH,
     Msg,
     Repeated,
     _error,
@@ -129,11 +130,11 @@ class CachedContentsApi:
 
     def __init__(self, wire: Any, body_limit: int) -> None:
         self.wire = wire
-        v = r"/(?P<version>v1beta|v1alpha|v1)"
-        one = v + r"/cachedContents/(?P<cache_id>[^/:]+)"
+        v = VERSION_PATH
+        one = v + "/cachedContents/{cache_id:resource}"
         self.routes = [
-            ("POST", v + r"/cachedContents", self.create, body_limit),
-            ("GET", v + r"/cachedContents", self.list, body_limit),
+            ("POST", v + "/cachedContents", self.create, body_limit),
+            ("GET", v + "/cachedContents", self.list, body_limit),
             ("GET", one, self.get, body_limit),
             ("PATCH", one, self.update, body_limit),
             ("DELETE", one, self.delete, body_limit),

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from mmcourse.emulator.routes import path_convertor
 from mmcourse.emulator.wire import (
     ApiError,
 )
@@ -19,6 +20,10 @@ _SCALAR_TYPES = {"string": "TYPE_STRING", "number": "TYPE_FLOAT", "integer": "TY
                  "boolean": "TYPE_BOOL", "bytes": "TYPE_BYTES"}
 
 NAME = "gemini"
+
+# Every Gemini route starts with its API version (the SDKs use v1beta; v1 and v1alpha exist too).
+path_convertor("gemini_version", r"v1beta|v1alpha|v1")
+VERSION_PATH = "/{version:gemini_version}"
 
 
 FACTS = gemini_provider.WIRE_FACTS  # limits and allow-lists shared with the client

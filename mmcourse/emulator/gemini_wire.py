@@ -27,6 +27,7 @@ from mmcourse.emulator.gemini_common import (
     _GENERATE_REQUEST,
     FACTS,
     NAME,
+    VERSION_PATH,
     _error,
     _field_error,
     _invalid,
@@ -40,6 +41,7 @@ from mmcourse.emulator.gemini_usage import details as _details
 from mmcourse.emulator.gemini_usage import thought_parts, thought_tokens, usage_metadata
 from mmcourse.emulator.generate import compose, truncate_to_tokens, usage_for
 from mmcourse.emulator.media import Media, modality
+from mmcourse.emulator.routes import path_convertor
 from mmcourse.emulator.state import Fault, StoredFile, StoreFull, Upload
 from mmcourse.emulator.strict import parse_int
 from mmcourse.emulator.tools import answer_after_results, choose_tool_calls
@@ -105,6 +107,9 @@ BAD_BEARER = ("Request had invalid authentication credentials. Expected OAuth 2 
 
 
 
+# The model methods a ``models/{model}:{method}`` path may name (batchGenerateContent is the batches').
+path_convertor("gemini_method", r"generateContent|streamGenerateContent|countTokens")
+
 class GeminiWire:
     """The Gemini provider as the app sees it (see app.py for the protocol)."""
 
@@ -122,19 +127,18 @@ class GeminiWire:
         # These modules build on this one, so they are imported once it is complete.
 
         self.cached_contents = CachedContentsApi(self, BODY_LIMIT)
-        v = r"/(?P<version>v1beta|v1alpha|v1)"
-        model_call = v + r"/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent|countTokens)"
+        v = VERSION_PATH
         self.routes = [
-            ("POST", model_call, self.model_method, BODY_LIMIT),
+            ("POST", v + "/models/{model:resource}:{method:gemini_method}", self.model_method, BODY_LIMIT),
             *self.cached_contents.routes,
             *GeminiBatches(self, BODY_LIMIT).routes,
-            ("GET", v + r"/models", self.list_models, BODY_LIMIT),
-            ("GET", v + r"/models/(?P<model>[^/:]+)", self.get_model, BODY_LIMIT),
-            ("POST", r"/upload" + v + r"/files", self.upload, CHUNK_LIMIT, False),
-            ("GET", v + r"/files", self.list_files, BODY_LIMIT),
-            ("GET", v + r"/files/(?P<file_id>[^/:]+)", self.get_file, BODY_LIMIT),
-            ("DELETE", v + r"/files/(?P<file_id>[^/:]+)", self.delete_file, BODY_LIMIT),
-            ("GET", v + r"/files/(?P<file_id>[^/:]+):download", self.download_file, BODY_LIMIT),
+            ("GET", v + "/models", self.list_models, BODY_LIMIT),
+            ("GET", v + "/models/{model:resource}", self.get_model, BODY_LIMIT),
+            ("POST", "/upload" + v + "/files", self.upload, CHUNK_LIMIT, False),
+            ("GET", v + "/files", self.list_files, BODY_LIMIT),
+            ("GET", v + "/files/{file_id:resource}", self.get_file, BODY_LIMIT),
+            ("DELETE", v + "/files/{file_id:resource}", self.delete_file, BODY_LIMIT),
+            ("GET", v + "/files/{file_id:resource}:download", self.download_file, BODY_LIMIT),
         ]
 
     # -- protocol --------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from mmcourse.emulator.openai_common import (
     _missing,
     _number,
 )
+from mmcourse.emulator.routes import path_convertor
 from mmcourse.emulator.tools import (
     ToolCall,
     ToolChoice,
@@ -74,6 +75,7 @@ NOT_EMULATED = {
     "context_management": "server-side context compaction",
 }
 ROLES = ("user", "assistant", "system", "developer")
+path_convertor("openai_response_id", r"resp_[^/]+")  # a stored response's id
 INPUT_PARTS = ("input_text", "input_image", "input_file")
 ASSISTANT_PARTS = ("output_text", "refusal", "input_text")
 ITEM_TYPES = ("message", "function_call", "function_call_output")
@@ -159,14 +161,14 @@ class ResponsesApi:
 
     def __init__(self, wire: Any, body_limit: int) -> None:
         self.wire = wire
-        one = r"/v1/responses/(?P<response_id>resp_[^/]+)"
+        one = "/v1/responses/{response_id:openai_response_id}"
         self.routes = [
-            ("POST", r"/v1/responses", self.create, body_limit),
-            ("POST", r"/v1/responses/input_tokens", self.input_tokens, body_limit),
+            ("POST", "/v1/responses", self.create, body_limit),
+            ("POST", "/v1/responses/input_tokens", self.input_tokens, body_limit),
             ("GET", one, self.retrieve, body_limit),
             ("DELETE", one, self.delete, body_limit),
-            ("GET", one + r"/input_items", self.input_items, body_limit),
-            ("POST", one + r"/cancel", self.cancel, body_limit),
+            ("GET", one + "/input_items", self.input_items, body_limit),
+            ("POST", one + "/cancel", self.cancel, body_limit),
         ]
 
     # -- create ----------------------------------------------------------------------------

@@ -144,12 +144,12 @@ class OpenAIWire:
         # These modules build on this one, so they are imported once it is complete.
 
         self.routes = [
-            ("POST", r"/v1/chat/completions", self.chat_completions, BODY_LIMIT),
+            ("POST", "/v1/chat/completions", self.chat_completions, BODY_LIMIT),
             *ResponsesApi(self, BODY_LIMIT).routes,
             *OpenAIBatches(self, BODY_LIMIT).routes,
             *TranscriptionApi(self).routes,
-            ("GET", r"/v1/models", self.list_models, BODY_LIMIT),
-            ("GET", r"/v1/models/(?P<model>[^/]+)", self.get_model, BODY_LIMIT),
+            ("GET", "/v1/models", self.list_models, BODY_LIMIT),
+            ("GET", "/v1/models/{model}", self.get_model, BODY_LIMIT),
             *file_routes(self, BODY_LIMIT, UPLOAD_LIMIT),
         ]
 

@@ -49,7 +49,7 @@ class TranscriptionApi:
 
     def __init__(self, wire: Any) -> None:
         self.wire = wire
-        self.routes = [("POST", r"/v1/audio/transcriptions", self.transcribe, READ_LIMIT)]
+        self.routes = [("POST", "/v1/audio/transcriptions", self.transcribe, READ_LIMIT)]
 
     def transcribe(self, call: Call) -> Reply:
         if len(call.body) > MAX_BODY:

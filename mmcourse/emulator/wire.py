@@ -88,7 +88,8 @@ class Call:
 class Wire(Protocol):
     """The contract every ``*_wire.py`` module's ``WIRE`` object keeps (``app.py`` calls only this).
 
-    ``routes`` are ``(method, path regex, handler, body limit[, auth])`` tuples; a handler takes a
+    ``routes`` are ``(method, path template, handler, body limit[, auth])`` rows, served as
+    Starlette routes (``mmcourse.emulator.routes``: ``/v1/models/{model}``); a handler takes a
     ``Call`` and returns a ``Reply`` or raises ``ApiError``, which ``error_reply`` shapes.
     """
 
@@ -112,17 +113,6 @@ class Wire(Protocol):
 WIRE_CONTRACT = ("name", "owns_paths", "marker_headers", "routes", "api_key", "authenticate",
                  "error_reply", "bad_json", "too_large", "no_route", "fault", "rate_limited",
                  "headers", "new_request_id")
-
-
-def match_route(wire: Wire, method: str, path: str):
-    """(handler, limit, auth, params) for a path, or None when the provider has no such route."""
-    for route in wire.routes:
-        verb, pattern, handler, limit = route[:4]
-        auth = route[4] if len(route) > 4 else True
-        m = re.fullmatch(pattern, path)
-        if m and verb == method:
-            return handler, limit, auth, m.groupdict()
-    return None
 
 
 # -- JSON -----------------------------------------------------------------------------------
@@ -366,10 +356,10 @@ def parse_multipart(body: bytes, content_type: str) -> dict[str, FormPart]:
 
 def file_routes(wire: Any, body_limit: int, upload_limit: int) -> list[tuple]:
     """The ``/v1/files`` routes OpenAI and Anthropic share (told apart by their auth headers)."""
-    file_path = r"/v1/files/(?P<file_id>[^/]+)"
+    file_path = "/v1/files/{file_id}"
     return [
-        ("POST", r"/v1/files", wire.upload_file, upload_limit),
-        ("GET", r"/v1/files", wire.list_files, body_limit),
+        ("POST", "/v1/files", wire.upload_file, upload_limit),
+        ("GET", "/v1/files", wire.list_files, body_limit),
         ("GET", file_path, wire.get_file, body_limit),
         ("DELETE", file_path, wire.delete_file, body_limit),
         ("GET", file_path + "/content", wire.file_content, body_limit),

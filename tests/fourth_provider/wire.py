@@ -29,7 +29,7 @@ class EchoWire:
     marker_headers = ("x-echo-key",)
 
     def __init__(self) -> None:
-        self.routes = [("POST", r"/echo/v1/answer", self.answer, WIRE_FACTS.max_request_bytes)]
+        self.routes = [("POST", "/echo/v1/answer", self.answer, WIRE_FACTS.max_request_bytes)]
 
     def api_key(self, call: Call) -> str | None:
         return call.header("x-echo-key")
