@@ -77,7 +77,7 @@ class Facts:
 # Pictures larger than this are measured from their header only, never decoded: a decompression
 # bomb (or a plainly upscaled 200-megapixel photo) costs nothing; the wires refuse it by size.
 MAX_DECODE_PIXELS = 50_000_000
-_IMAGES: OrderedDict[tuple[str, str], tuple[Facts, object]] = OrderedDict()
+_IMAGES: OrderedDict[tuple[str, str], tuple[Facts, object, Callable | None]] = OrderedDict()  # (facts, derived, derive)
 _LOCK = threading.Lock()
 _CACHE_SIZE = 256
 
@@ -109,13 +109,14 @@ def image(data: bytes, mime: str, digest: str | None = None,
     key = (digest, mime)
     with _LOCK:
         cached = _IMAGES.get(key)
-        if cached is not None:
+        # An entry measured without ``derive`` (routing's) is measured again for a caller who needs it.
+        if cached is not None and (derive is None or cached[2] is derive):
             _IMAGES.move_to_end(key)
-            return cached
+            return cached[0], cached[1]
     facts, img = measure_image(data, mime, digest)
     result = (facts, derive(img, facts) if derive is not None and img is not None else None)
     with _LOCK:
-        _IMAGES[key] = result
+        _IMAGES[key] = (*result, derive)
         while len(_IMAGES) > _CACHE_SIZE:
             _IMAGES.popitem(last=False)
     return result

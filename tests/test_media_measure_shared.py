@@ -1,0 +1,33 @@
+"""mmcourse.media.measure's one image cache, shared by the router (facts only) and the emulator's
+recognition (facts and a thumbnail derived from the same decode)."""
+
+from __future__ import annotations
+
+from mmcourse.media import measure
+from tests.conftest import make_image
+
+
+def test_an_image_is_decoded_once_for_callers_that_need_only_its_facts(monkeypatch):
+    data = make_image(seed=11)
+    decodes = []
+    real = measure.measure_image
+    monkeypatch.setattr(measure, "measure_image", lambda *a: decodes.append(1) or real(*a))
+    first, _ = measure.image(data, "image/jpeg")
+    again, _ = measure.image(data, "image/jpeg")
+    assert again is first and len(decodes) == 1
+
+
+def test_a_caller_that_derives_from_the_picture_gets_its_derivation_after_a_facts_only_call():
+    data = make_image(seed=12)
+    facts, nothing = measure.image(data, "image/jpeg")
+    sizes, size = measure.image(data, "image/jpeg", derive=lambda img, f: img.size)
+    assert nothing is None and size is not None
+    assert (sizes.width, sizes.height) == (facts.width, facts.height)
+
+
+def test_a_facts_only_call_reuses_an_entry_made_with_a_derivation(monkeypatch):
+    data = make_image(seed=13)
+    measure.image(data, "image/jpeg", derive=lambda img, f: "thumb")
+    monkeypatch.setattr(measure, "measure_image", lambda *a: (_ for _ in ()).throw(AssertionError("decoded again")))
+    facts, _ = measure.image(data, "image/jpeg")
+    assert facts.width == 320
