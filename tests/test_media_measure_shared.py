@@ -31,3 +31,27 @@ def test_a_facts_only_call_reuses_an_entry_made_with_a_derivation(monkeypatch):
     monkeypatch.setattr(measure, "measure_image", lambda *a: (_ for _ in ()).throw(AssertionError("decoded again")))
     facts, _ = measure.image(data, "image/jpeg")
     assert facts.width == 320
+
+
+def test_the_router_measures_an_image_through_the_shared_cache(monkeypatch):
+    from mmcourse.routing import load_media
+
+    data = make_image(width=400, height=300, seed=14)
+    decodes = []
+    real = measure.measure_image
+    monkeypatch.setattr(measure, "measure_image", lambda *a: decodes.append(1) or real(*a))
+    first, again = load_media(data), load_media(data)
+    assert (first.width, first.height) == (again.width, again.height) == (400, 300)
+    assert len(decodes) == 1
+    facts, _ = measure.image(data, "image/jpeg")  # the emulator's call finds it measured
+    assert (facts.width, facts.height) == (400, 300) and len(decodes) == 1
+
+
+def test_the_router_sizes_a_picture_that_does_not_decode_from_its_header():
+    from mmcourse.routing import load_media
+
+    data = make_image(width=200, height=100, seed=15)
+    cut = data[: len(data) // 2]  # the header survives, the pixels do not
+    assert measure.image(cut, "image/jpeg")[0].problem.startswith("the bytes do not decode")
+    item = load_media(cut)
+    assert (item.width, item.height) == (200, 100)

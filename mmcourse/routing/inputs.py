@@ -10,7 +10,6 @@ from ..encoding import (
     EncodedFile,
     detect_mime,
     from_base64,
-    image_size,
     read_bytes,
     to_base64,
 )
@@ -40,10 +39,19 @@ class MediaItem:
 
 
 def measure(data: bytes, mime: str, name: str | None = None) -> MediaItem:
-    """A MediaItem with the facts cost estimates need, read from the bytes themselves."""
+    """A MediaItem with the facts cost estimates need, read from the bytes themselves.
+
+    Images are measured by ``mmcourse.media.measure`` (its one cache, which the emulator's usage
+    counting and recognition read too, so a picture routed and answered in one process is
+    decoded once); a picture that does not decode is sized from its header, as it is sent.
+    """
     kind = clientmod.modality(mime)
     if kind == IMAGE:
-        width, height = image_size(data)
+        from ..media import measure as image_measure  # NumPy and Pillow load on first use
+
+        facts, _ = image_measure.image(data, mime)
+        width, height = ((facts.width, facts.height) if facts.width is not None
+                         else image_measure.open_header(data).size)
         return MediaItem(mime, data, name, width=width, height=height)
     if kind in (AUDIO, VIDEO):
         from ..media import video
