@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from .identity import EMULATOR_URL_ENV
+from .progress import progress_bar, say, shown
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -147,30 +148,40 @@ def _start_emulator(start):
         return start(port=0)
 
 
-def build(only: list[str] | None = None, student: bool = True) -> dict[str, float]:
-    """Sync, execute, release and execute again; return seconds per notebook."""
+def _chosen(paths: list[Path], only: list[str] | None) -> list[Path]:
+    return [p for p in paths if not only or any(key in p.stem for key in only)]
+
+
+def build(only: list[str] | None = None, student: bool = True, progress: bool = False) -> dict[str, float]:
+    """Sync, execute, release and execute again; return seconds per notebook.
+
+    ``progress`` draws a bar of the notebooks executed (mmcourse.progress, on stderr); the
+    lines printed on stdout are the same either way.
+    """
     from .emulator import start
 
     timings: dict[str, float] = {}
+    chosen = _chosen(sources(), only)
     # The default port when it is free, so outputs show the URL a learner sees.
-    with _start_emulator(start) as emulator:
+    with _start_emulator(start) as emulator, \
+            progress_bar(len(chosen), desc="notebooks ", unit="executed", enabled=progress) as bar:
         env = offline_env({EMULATOR_URL_ENV: emulator.base_url})
-        for source in sources():
-            if only and not any(key in source.stem for key in only):
-                continue
+        for source in chosen:
             target = sync(source)
             timings[f"solutions/{target.name}"] = execute(target, env=env)
-            print(f"executed solutions/{target.name} in {timings[f'solutions/{target.name}']:.1f} s")
+            bar.update(1)
+            say(f"executed solutions/{target.name} in {timings[f'solutions/{target.name}']:.1f} s")
         if student:
             from .grading import release
 
-            released = release.release_dir(SOLUTIONS, STUDENT)
+            released = _chosen(release.release_dir(SOLUTIONS, STUDENT), only)
+            bar.total += len(released)
+            bar.refresh()
             for path in released:
-                if only and not any(key in path.stem for key in only):
-                    continue
                 # A Predict cell's output is its answer: students get it unrun.
                 timings[f"notebooks/{path.name}"] = execute(path, env=env, unrun_tag=release.PREDICT_TAG)
-                print(f"executed notebooks/{path.name} in {timings[f'notebooks/{path.name}']:.1f} s")
+                bar.update(1)
+                say(f"executed notebooks/{path.name} in {timings[f'notebooks/{path.name}']:.1f} s")
     return timings
 
 
@@ -179,12 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["build", "sync"])
     parser.add_argument("--only", nargs="*", help="lesson number(s) or name part(s), e.g. 03")
     parser.add_argument("--no-student", action="store_true", help="skip releasing notebooks/")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar (it is drawn only when stderr is a terminal)")
     args = parser.parse_args(argv)
     if args.action == "sync":
         for source in sources():
             print(sync(source).relative_to(ROOT))
         return 0
-    timings = build(args.only, student=not args.no_student)
+    timings = build(args.only, student=not args.no_student, progress=shown(args.quiet))
     print(f"{len(timings)} notebooks executed offline in {sum(timings.values()):.1f} s")
     return 0
 

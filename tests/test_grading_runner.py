@@ -91,6 +91,31 @@ def test_gradebook_and_gradescope_files_are_written(fixture_run):
     assert results["score"] == 0.0 and len(results["tests"]) == 2
 
 
+class Steps:
+    """A progress bar's calls (mmcourse.progress's bars take reset(total=) and update(n))."""
+
+    def __init__(self) -> None:
+        self.total, self.n = None, 0
+
+    def reset(self, total: int) -> None:
+        self.total, self.n = total, 0
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["reports kept", "graded again"])
+def test_grading_reports_progress_once_per_submission(fixture_run, solutions, tmp_path, force):
+    work, out, _ = fixture_run
+    if force:  # into a copy, so the other tests' reports stay as the fixture wrote them
+        out = shutil.copytree(out, tmp_path / "out")
+    steps = Steps()
+    reports = grade_all([work / "solution.ipynb", work / "student.ipynb"], solutions, out, jobs=2,
+                        settings=Settings(timeout=20), force=force, log=lambda message: None,
+                        progress=steps)
+    assert (steps.total, steps.n) == (2, 2) == (len(reports), len(reports))
+
+
 def test_a_rerun_is_idempotent_and_reuses_unchanged_reports(fixture_run, capsys):
     _, out, args = fixture_run
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}

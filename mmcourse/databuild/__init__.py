@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..progress import progress_bar
+from ..progress import progress_bar, shown
 from . import manifest as manifest_mod
 
 # Builder module -> the manifest kinds it produces (used by --only to replace entries).
@@ -60,7 +60,7 @@ def build(out_dir: Path | str | None = None, only: Iterable[str] | None = None,
 
     With `only`, the named builders run and their entries replace the same kinds in the
     manifest already in out_dir; every other entry is kept as it was. ``progress`` shows a bar
-    (one step per builder) on stderr.
+    (one step per builder: mmcourse.progress, a widget in a notebook, on stderr in a terminal).
     """
     out = Path(out_dir) if out_dir is not None else default_out_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -70,8 +70,7 @@ def build(out_dir: Path | str | None = None, only: Iterable[str] | None = None,
         replaced = {kind for b in builders for kind in BUILDERS[b]}
         previous = manifest_mod.read_manifest(out) or {"files": []}
         entries = [e for e in previous["files"] if e["kind"] not in replaced]
-    with progress_bar(len(builders), desc="data ", unit="builders", out=sys.stderr,
-                      enabled=progress) as bar:
+    with progress_bar(len(builders), desc="data ", unit="builders", enabled=progress) as bar:
         for name in builders:
             bar.set_postfix_str(name, refresh=False)
             module = importlib.import_module(f"{__name__}.{name}")
@@ -93,13 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="output folder (default: the repository's data/)")
     parser.add_argument("--only", nargs="+", metavar="KIND",
                         help="rebuild only these: " + ", ".join(BUILDERS) + " (or manifest kinds)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar (it is drawn only when stderr is a terminal)")
     args = parser.parse_args(argv)
     try:
         resolve_builders(args.only)
     except ValueError as exc:
         parser.error(str(exc))
     out = args.out if args.out is not None else default_out_dir()
-    result = build(out, args.only, progress=True)
+    result = build(out, args.only, progress=shown(args.quiet))
     total = sum(e["bytes"] for e in result["files"])
     print(f"wrote {len(result['files'])} files ({total / 1e6:.2f} MB) and {out / manifest_mod.MANIFEST_NAME}")
     stale = manifest_mod.unlisted_files(out, result)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from mmcourse.grading.exercise import ExerciseFormatError
+from mmcourse.progress import command_bar, say
 
 
 def release_main(argv: list[str] | None = None) -> int:
@@ -59,13 +60,18 @@ def grade_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="regrade submissions whose report is up to date")
     parser.add_argument("--unsandboxed", action="store_true",
                         help="grade WITHOUT the namespace sandbox (only for code you trust; every report says so)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar (it is drawn only when stderr is a terminal)")
     args = parser.parse_args(argv)
     settings = Settings(timeout=args.timeout, memory_mb=args.memory_mb, disk_mb=args.disk_mb,
                         processes=args.processes, seed=args.seed, emulator_url=args.emulator,
                         unsandboxed=args.unsandboxed)
+    # Progress on stderr, the per-submission lines above it; the summary on stdout as always.
     try:
-        reports = grade_all(args.submissions, args.solutions, args.out, jobs=args.jobs, settings=settings,
-                            gradescope=args.gradescope, force=args.force)
+        with command_bar(0, desc="grade ", unit="submissions", quiet=args.quiet) as bar:
+            reports = grade_all(args.submissions, args.solutions, args.out, jobs=args.jobs, settings=settings,
+                                gradescope=args.gradescope, force=args.force,
+                                log=lambda message: say(message, sys.stderr), progress=bar)
     except (ExerciseFormatError, FileNotFoundError, SandboxUnavailable) as exc:
         print(f"mmcourse grade: {exc}", file=sys.stderr)
         return 2

@@ -389,8 +389,11 @@ def expand_submissions(items: list[str | Path]) -> list[Path]:
 
 def grade_all(submissions: list[str | Path], solutions: str | Path, out: str | Path, *, jobs: int = 0,
               settings: Settings = Settings(), gradescope: bool = False, force: bool = False,
-              log=None) -> list[dict]:
-    """Grade submissions, ``jobs`` at a time, and write the reports; return them in submission order."""
+              log=None, progress=None) -> list[dict]:
+    """Grade submissions, ``jobs`` at a time, and write the reports; return them in submission order.
+
+    ``progress``: a bar (mmcourse.progress) given the number of submissions and one step per report.
+    """
     import os
 
     from mmcourse.grading.batch import Batch
@@ -401,6 +404,8 @@ def grade_all(submissions: list[str | Path], solutions: str | Path, out: str | P
     if not paths:
         raise FileNotFoundError("no submissions given: pass notebook files or folders of them")
     settings = replace(settings, seed=settings.seed or secrets.token_hex(8))
+    if progress is not None:
+        progress.reset(total=len(paths))
     batch = Batch(settings, log)
     batch.launch()  # the zygote warms up while the solutions load
     try:
@@ -419,6 +424,8 @@ def grade_all(submissions: list[str | Path], solutions: str | Path, out: str | P
             cached = None if force else cached_report(out, ident, path, assignment, batch.mode)
             if cached:
                 reports[ident] = cached
+                if progress is not None:
+                    progress.update(1)
                 log(f"{ident}: unchanged since last run, kept {cached['score']:g}/{cached['max_score']:g}")
             else:
                 todo.append((path, ident, assignment, problem))
@@ -431,6 +438,8 @@ def grade_all(submissions: list[str | Path], solutions: str | Path, out: str | P
                 report = future.result()
                 reports[report["submission"]] = report
                 write_reports(out, [report], gradescope=gradescope, gradebook=False, secrets=batch.secrets)
+                if progress is not None:
+                    progress.update(1)
                 log(f"{report['submission']}: {report['score']:g}/{report['max_score']:g} "
                     f"({report['status']}, {report['seconds']:.1f} s)")
         ordered = [reports[ident] for ident in ids]
