@@ -126,3 +126,12 @@ def test_the_course_provider_list_is_named_once():
     spelled = sorted(p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("*.py")
                      if literal.search(re.sub(r"#.*|>>>.*", "", p.read_text())))
     assert spelled == ["mmcourse/registry.py"], spelled
+
+
+def test_the_emulator_readme_code_map_names_every_emulator_module():
+    text = (PACKAGE / "emulator" / "README.md").read_text()
+    code_map = text[text.index("## Code map"):]
+    files = [p.relative_to(PACKAGE / "emulator") for p in (PACKAGE / "emulator").rglob("*.py")
+             if "__pycache__" not in p.parts]
+    missing = [str(f) for f in files if f"`{f.name}`" not in code_map]
+    assert not missing, f"mmcourse/emulator/README.md's code map does not name {missing}"
