@@ -98,11 +98,16 @@ def build_request(
     model: str, parts: list[Part], options: Options = DEFAULT_OPTIONS, *, base_url: str, api_key: str
 ) -> HttpRequest:
     """A ready-to-send chat completion request."""
+    return _post(base_url, "chat/completions", api_key, build_body(model, parts, options))
+
+
+def _post(base_url: str, path: str, api_key: str, body: dict[str, Any]) -> HttpRequest:
+    """A JSON POST to ``{base_url}/{path}`` with OpenAI's bearer auth (both wire formats')."""
     return HttpRequest(
         "POST",
-        f"{base_url.rstrip('/')}/chat/completions",
+        f"{base_url.rstrip('/')}/{path}",
         {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
-        build_body(model, parts, options),
+        body,
         NAME,
     )
 
@@ -215,13 +220,7 @@ def build_responses_request(
     model: str, parts: list[Part], options: Options = DEFAULT_OPTIONS, *, base_url: str, api_key: str
 ) -> HttpRequest:
     """A ready-to-send Responses API request."""
-    return HttpRequest(
-        "POST",
-        f"{base_url.rstrip('/')}/responses",
-        {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
-        build_responses_body(model, parts, options),
-        NAME,
-    )
+    return _post(base_url, "responses", api_key, build_responses_body(model, parts, options))
 
 
 def parse_responses_response(body: dict[str, Any]) -> Answer:
