@@ -80,6 +80,7 @@ LOG_TEXT_LIMIT = 64 * 1024
 
 _OWNED = [(re.compile(p), w) for w in WIRES for p in w.owns_paths]
 WIRE_KEY = "mmcourse.wire"  # the ASGI scope entry that names the wire a request is for
+SEEN_KEY = "mmcourse.seen"  # and the (path, lower-case headers, query) it was chosen from
 ADMIN_METHODS = ("GET", "POST", "DELETE")
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # the apps running in this process (register_wire)
 
@@ -163,16 +164,14 @@ class EmulatorApp:
             self.last_request = time.monotonic()
         if scope["type"] == "http":  # which provider the request is for decides its route
             request = Request(scope)
-            scope[WIRE_KEY] = detect_provider(
-                request.url.path, {k.lower(): v for k, v in request.headers.items()},
-                dict(request.query_params))
+            seen = (request.url.path, {k.lower(): v for k, v in request.headers.items()},
+                    dict(request.query_params))
+            scope[WIRE_KEY], scope[SEEN_KEY] = detect_provider(*seen), seen
         await self.asgi(scope, receive, send)
 
     # -- provider requests -----------------------------------------------------------------
     async def dispatch(self, request: Request, wire: Wire) -> Response:
-        path = request.url.path
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        query = dict(request.query_params)
+        path, headers, query = request.scope[SEEN_KEY]  # as __call__ read them to choose the wire
         route = match_route(wire, request.method, path)
         limit = route[1] if route else openai_wire.BODY_LIMIT
         call = Call(provider=wire.name, method=request.method, path=path, query=query,

@@ -81,7 +81,10 @@ class RouteTable:
 
     def match(self, scope: Scope) -> tuple[WireRoute, dict[str, str]] | None:
         """The first route whose path and method fit the request, with its path parameters."""
+        method = scope["method"]
         for route in self.routes:
+            if method not in route.methods:  # Starlette's PARTIAL: never the answer here
+                continue
             found, child = route.matches(scope)
             if found is Match.FULL:
                 return route, child["path_params"]
