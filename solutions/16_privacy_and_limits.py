@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # 14 · Privacy, limits, and when not to send an image
+# # 16 · Privacy, limits, and when not to send an image
 #
 # Everything you send to a provider leaves your machine: the pixels, and much more. This lesson
 # is about what travels with a file, how to take it out, how to clean up what you uploaded, and
