@@ -64,7 +64,8 @@ show_image(photo, max_edge=260)
 # says when to use it, and a JSON Schema for its arguments. The **implementation** stays here:
 # an ordinary Python function the model never sees. The schema follows OpenAI's strict rules
 # from lesson 07 (every property required, `additionalProperties: false`, "maybe missing"
-# spelled as a `null` type), so the same schema works in strict mode at all three providers.
+# spelled as an `anyOf` with `null`), so the same schema works in strict mode at all three
+# providers.
 
 # %%
 CATEGORIES = ["groceries", "dining", "hardware", "travel", "office", "other"]
@@ -72,7 +73,7 @@ EXPENSE_SCHEMA = {
     "type": "object",
     "properties": {
         "merchant": {"type": "string", "description": "the store's name as printed"},
-        "date": {"type": ["string", "null"], "description": "YYYY-MM-DD; null if not printed"},
+        "date": {"anyOf": [{"type": "string"}, {"type": "null"}], "description": "YYYY-MM-DD; null if not printed"},
         "total": {"type": "number", "description": "the amount paid"},
         "currency": {"type": "string", "description": "ISO 4217 code such as USD"},
         "category": {"type": "string", "enum": CATEGORIES},
