@@ -312,28 +312,42 @@ print(response.json()["error"]["message"])
 # answer's format. Lesson 07 did it for OpenAI and Gemini. **Claude has it too since 2026**:
 # structured outputs went generally available on 2026-01-29 as `output_config.format`, with no
 # beta header (anthropic-sdk-python 0.77.0 changelog; Anthropic structured-outputs docs, 2026).
-# The JSON comes back in an ordinary `text` block.
 
 # %%
 structured = {
     "openai": {"response_format": {"type": "json_schema",
                                    "json_schema": {"name": "expense", "schema": EXPENSE_SCHEMA, "strict": True}}},
     # The 2025 beta spelled it "output_format": {...} with the header
-    # "anthropic-beta: structured-outputs-2025-11-13"; deprecated in favour of output_config.format,
-    # which still works "for a transition period" (Anthropic structured-outputs docs, 2026).
+    # "anthropic-beta: structured-outputs-2025-11-13" (anthropic-sdk-python, 2025-11); it is
+    # deprecated for output_config.format and works "for a transition period" (Anthropic
+    # structured-outputs docs, 2026). Which late-2026 models take it is unconfirmed: the 2026 docs
+    # list Opus 4.6, Sonnet 4.6, Sonnet 4.5, Opus 4.5 and Haiku 4.5.
     "anthropic": {"output_config": {"format": {"type": "json_schema", "schema": EXPENSE_SCHEMA}}},
+    # responseJsonSchema takes JSON Schema; responseSchema takes Gemini's OpenAPI subset
+    # ("type": "OBJECT"). Send one of the two, with responseMimeType application/json.
     "gemini": {"generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": EXPENSE_SCHEMA}},
 }
 ASK_JSON = "Extract this expense from the receipt photo."
-claude_json = post_claude({
+claude_so_body = {
     "model": MODELS["anthropic"], "max_tokens": 1024, **structured["anthropic"],
     "messages": [{"role": "user", "content": [
         {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": PHOTO_B64}},
         {"type": "text", "text": ASK_JSON}]}],
-})
-print(claude_json["content"][0]["type"], "block:", json.loads(claude_json["content"][0]["text"]))
+}
+show_json({**claude_so_body, "output_config": {"format": {"type": "json_schema", "schema": "EXPENSE_SCHEMA"}}})
 
 # %% [markdown]
+# **Predict the output.** No tool this time, so no `tool_use` block. In which block type does
+# Claude's JSON arrive, and is it a dict or a string?
+
+# %% tags=["nbval-check-output"]
+claude_json = post_claude(claude_so_body)
+block = claude_json["content"][0]
+print(block["type"], "block, its text a", type(block["text"]).__name__)
+print(json.loads(block["text"]))
+
+# %% [markdown]
+# An ordinary `text` block whose text is the JSON: parse it as you would OpenAI's `content`.
 # `mmcourse.ask` merges extra keyword arguments into the body, so the table above runs all
 # three at once. Compare each with the truth (the category is not on the receipt: the emulator
 # derives it from the store's name by rule, a model would judge it).
