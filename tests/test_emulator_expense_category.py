@@ -7,10 +7,12 @@ asks for it as an enum. A ``category`` without an enum stays the file's category
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import pytest
+import requests
 
 from mmcourse.emulator.answers import MediaItem, compose_answer
 from mmcourse.emulator.answers.json_answers import expense_category
@@ -74,3 +76,19 @@ def test_an_enum_without_a_matching_label_gives_null():
                                ToolChoice("tool", "record_expense"), system=None, provider="openai",
                                model="gpt-4o")
     assert call.arguments["category"] is None
+
+
+@needs_receipts
+def test_claudes_structured_output_over_http_gets_the_expense_category(origin, api_key):
+    data = (DATA / "receipts" / "maple_bean_cafe.png").read_bytes()
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 500,
+            "output_config": {"format": {"type": "json_schema", "schema": EXPENSE}},
+            "messages": [{"role": "user", "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                             "data": base64.b64encode(data).decode()}},
+                {"type": "text", "text": "Extract this expense."}]}]}
+    reply = requests.post(f"{origin}/v1/messages", json=body, timeout=30,
+                          headers={"x-api-key": api_key, "anthropic-version": "2023-06-01"})
+    assert reply.status_code == 200, reply.text[:300]
+    assert json.loads(reply.json()["content"][0]["text"]) == {
+        "merchant": "Maple & Bean Café", "total": 37.12, "category": "dining"}
