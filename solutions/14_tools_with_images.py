@@ -64,8 +64,8 @@ show_image(photo, max_edge=260)
 # says when to use it, and a JSON Schema for its arguments. The **implementation** stays here:
 # an ordinary Python function the model never sees. The schema follows OpenAI's strict rules
 # from lesson 07 (every property required, `additionalProperties: false`, "maybe missing"
-# spelled as an `anyOf` with `null`), so the same schema works in strict mode at all three
-# providers.
+# spelled as an `anyOf` with `null`), so it passes OpenAI's strict checks, and Claude and Gemini
+# take it as it is.
 
 # %%
 CATEGORIES = ["groceries", "dining", "hardware", "travel", "office", "other"]
@@ -103,7 +103,9 @@ def record_expense(arguments):
 # Each tool is `{"type": "function", "function": {name, description, parameters, strict}}`.
 # `"strict": true` makes OpenAI constrain the arguments to the schema (and refuse a schema that
 # breaks the strict rules). `tool_choice` is `"auto"` (the model decides), `"required"` (some
-# tool) or `{"type": "function", "function": {"name": ...}}` (this one).
+# tool) or `{"type": "function", "function": {"name": ...}}` (this one). Offline, `auto` calls
+# the tool because the prompt says "Record this expense" (the tool's name in words): a rule,
+# where a live model reads the request and decides.
 
 # %%
 def post_openai(body):
@@ -271,7 +273,8 @@ gemini_body["contents"] += [
 gemini_body["toolConfig"] = {"functionCallingConfig": {"mode": "AUTO"}}
 final = post_gemini(gemini_body)["candidates"][0]["content"]["parts"][0]["text"]
 print(final.split("\n\n")[0])
-print(len(LEDGER), "expenses in the ledger:", [(e["merchant"], e["total"], e["category"]) for e in LEDGER])
+print(len(LEDGER), "saved (the same receipt, once per provider):",
+      [(e["merchant"], e["total"], e["category"]) for e in LEDGER])
 
 # %% [markdown]
 # ## The three shapes side by side
