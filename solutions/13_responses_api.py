@@ -23,9 +23,9 @@
 # - Continue a conversation with `previous_response_id`, and delete what `store` kept.
 # - Recognise the Responses API's typical 400s, and choose between the two APIs.
 #
-# **Estimated time: 40 min**
+# **Estimated time: 50 min**
 #
-# **Exercises:** 3 (1 easy, 1 medium, 1 hard).
+# **Exercises:** 4 (1 easy, 1 medium, 2 hard).
 #
 # **You need:** lessons 02 (Chat Completions by hand) and 10 (PDFs and uploads). Offline by
 # default: the emulator speaks the Responses wire format and answers from the course data's
@@ -593,6 +593,10 @@ print(error_of({"model": MODEL, "input": user_turn, "max_completion_tokens": 300
 print(error_of({"model": MODEL, "input": [{"role": "user", "content": [
     {"type": "input_text", "text": QUESTION},
     {"type": "input_image", "image_url": {"url": image_url}}]}]}))  # Chat's object
+print(error_of({"model": MODEL, "input": [  # an earlier answer replayed as if the user wrote it
+    {"role": "user", "content": "Hi"},
+    {"role": "assistant", "content": [{"type": "input_text", "text": "Hello! How can I help?"}]},
+    {"role": "user", "content": QUESTION}]}))
 print(error_of({"model": MODEL, "previous_response_id": "resp_0000000000", "input": "And then?"}))
 
 # %% [markdown]
@@ -601,6 +605,7 @@ print(error_of({"model": MODEL, "previous_response_id": "resp_0000000000", "inpu
 # | `messages` | 400 `unknown_parameter` | `input` |
 # | `max_completion_tokens` (or `max_tokens`) | 400 `unknown_parameter` | `max_output_tokens`, at least 16 |
 # | `"image_url": {"url": ...}` | 400 `invalid_type` | `"image_url": "data:..."`, a string |
+# | `input_text` in an assistant turn you replay | 400 `invalid_value` (since October 2025) | `output_text`, as the API returned it |
 # | a deleted, `store: false` or unknown id in `previous_response_id` | 400 `previous_response_not_found` | resend the history, or keep `store` on |
 #
 # (The status for an unknown `previous_response_id` is reported as 400 by most clients and 404 by
@@ -769,6 +774,213 @@ def test_failed_responses_and_error_bodies_raise(rng):
                 assert message in str(exc), "the RuntimeError should contain the error's message"
                 continue
             raise AssertionError(f"a body with status {body.get('status', '(an error envelope)')} should raise RuntimeError")
+
+# %% [markdown] mmcourse={"exercise": "ex-chat-to-responses", "role": "instructions", "title": "Port a Chat Completions request", "points": 4, "difficulty": "hard"}
+# ### Exercise 4: port a Chat Completions request
+#
+# Write `chat_to_responses(chat)` that takes a Chat Completions request body (a dict) and
+# returns the equivalent Responses request body:
+#
+# - `model`, `temperature` and `top_p` are copied when present;
+# - `max_completion_tokens` (or the deprecated `max_tokens`) becomes `max_output_tokens`;
+# - a **first** message whose role is `system` or `developer` and whose content is a string
+#   becomes `instructions`; every other message becomes an input item `{"role": ..., "content": ...}`
+#   in the same order;
+# - string content stays a string; a list of parts is converted part by part: a user's (or
+#   system's) parts with `responses_part` from exercise 1, an assistant's `text` parts into
+#   `{"type": "output_text", "text": ...}` (the Responses API refuses `input_text` from the assistant);
+# - `response_format` becomes `text.format`: `{"type": "json_object"}` and `{"type": "text"}` stay as
+#   they are; `{"type": "json_schema", "json_schema": {...}}` is flattened to
+#   `{"type": "json_schema", **the inner object}`;
+# - any other key raises `ValueError` naming it (a silent drop would change what the model is asked).
+
+# %% [markdown] mmcourse={"exercise": "ex-chat-to-responses", "role": "hint"}
+# Build the result key by key. For the messages: `messages = list(chat["messages"])`, pop the first
+# one if it is a system or developer message with string content, then convert the rest.
+
+# %% [markdown] mmcourse={"exercise": "ex-chat-to-responses", "role": "hint"}
+# `{"type": "json_schema", **fmt["json_schema"]}` flattens the schema format; the result goes in
+# `{"text": {"format": ...}}`.
+
+# %% mmcourse={"exercise": "ex-chat-to-responses", "role": "solution"}
+def chat_to_responses(chat):
+    ### BEGIN SOLUTION
+    known = {"model", "messages", "temperature", "top_p", "max_completion_tokens", "max_tokens", "response_format"}
+    unknown = sorted(set(chat) - known)
+    if unknown:
+        raise ValueError(f"no Responses equivalent for Chat parameter {unknown[0]!r}")
+    out = {key: chat[key] for key in ("model", "temperature", "top_p") if key in chat}
+    messages = list(chat.get("messages", []))
+    if messages and messages[0]["role"] in ("system", "developer") and isinstance(messages[0]["content"], str):
+        out["instructions"] = messages.pop(0)["content"]
+    items = []
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, list):
+            if message["role"] == "assistant":
+                content = [{"type": "output_text", "text": part["text"]} for part in content]
+            else:
+                content = [responses_part(part) for part in content]
+        items.append({"role": message["role"], "content": content})
+    out["input"] = items
+    limit = chat.get("max_completion_tokens", chat.get("max_tokens"))
+    if limit is not None:
+        out["max_output_tokens"] = limit
+    fmt = chat.get("response_format")
+    if fmt is not None:
+        out["text"] = {"format": {"type": "json_schema", **fmt["json_schema"]} if fmt["type"] == "json_schema"
+                       else dict(fmt)}
+    return out
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # # Copy, rename, move the system text, convert the parts, flatten the format; refuse the rest.
+    # raise NotImplementedError("ex-chat-to-responses: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-chat-to-responses", "role": "visible-tests"}
+def test_lesson_02s_request_becomes_this_lessons():
+    expect(chat_to_responses(chat_body), body, what="the Responses body for chat_body")
+
+
+def test_a_schema_format_is_flattened():
+    schema = {"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"],
+              "additionalProperties": False}
+    got = chat_to_responses({"model": "gpt-4o", "messages": [{"role": "user", "content": "Total?"}],
+                             "response_format": {"type": "json_schema",
+                                                 "json_schema": {"name": "Total", "strict": True, "schema": schema}}})
+    expect(got, {"model": "gpt-4o", "input": [{"role": "user", "content": "Total?"}],
+                 "text": {"format": {"type": "json_schema", "name": "Total", "strict": True, "schema": schema}}})
+
+
+def test_unknown_parameters_are_refused():
+    try:
+        chat_to_responses({"model": "gpt-4o", "messages": [], "n": 2})
+    except ValueError as exc:
+        assert "n" in str(exc), "name the parameter in the error"
+        return
+    raise AssertionError("a Chat parameter without a Responses equivalent (n) should raise ValueError")
+
+# %% mmcourse={"exercise": "ex-chat-to-responses", "role": "hidden-tests"}
+import base64 as _b64
+import copy as _copy
+
+import requests as _requests
+
+from mmcourse import datasets as _datasets
+from mmcourse.grading import expect, last_request
+
+
+def _part(rng):
+    kind = rng.choice(["text", "image", "pdf", "file_id"])
+    if kind == "text":
+        text = f"Question {rng.randint(0, 999)}?"
+        return {"type": "text", "text": text}, {"type": "input_text", "text": text}
+    if kind == "image":
+        url = f"data:image/png;base64,{_b64.b64encode(bytes(rng.randrange(256) for _ in range(12))).decode()}"
+        chat, resp = {"type": "image_url", "image_url": {"url": url}}, {"type": "input_image", "image_url": url}
+        if rng.random() < 0.5:
+            chat["image_url"]["detail"] = resp["detail"] = rng.choice(["low", "high", "auto"])
+        return chat, resp
+    if kind == "pdf":
+        data = f"data:application/pdf;base64,{_b64.b64encode(b'%PDF-' + bytes(rng.randint(0, 9))).decode()}"
+        name = f"doc{rng.randint(0, 99)}.pdf"
+        return ({"type": "file", "file": {"filename": name, "file_data": data}},
+                {"type": "input_file", "filename": name, "file_data": data})
+    fid = f"file-{rng.randint(10**8, 10**9)}"
+    return {"type": "file", "file": {"file_id": fid}}, {"type": "input_file", "file_id": fid}
+
+
+def _random_chat(rng):
+    chat = {"model": rng.choice(["gpt-4o", "gpt-5.4-mini", "gpt-5.5"]), "messages": []}
+    want = {"model": chat["model"]}
+    items = []
+    if rng.random() < 0.6:
+        role = rng.choice(["system", "developer"])
+        text = f"Be brief ({rng.randint(0, 99)})."
+        chat["messages"].append({"role": role, "content": text})
+        want["instructions"] = text
+    for turn in range(rng.randint(1, 4)):
+        role = "user" if turn % 2 == 0 else "assistant"
+        if role == "assistant":
+            text = f"Answer {rng.randint(0, 99)}."
+            if rng.random() < 0.5:
+                chat["messages"].append({"role": role, "content": text})
+                items.append({"role": role, "content": text})
+            else:
+                chat["messages"].append({"role": role, "content": [{"type": "text", "text": text}]})
+                items.append({"role": role, "content": [{"type": "output_text", "text": text}]})
+        elif rng.random() < 0.3:
+            text = f"Hello {rng.randint(0, 99)}"
+            chat["messages"].append({"role": role, "content": text})
+            items.append({"role": role, "content": text})
+        else:
+            pairs = [_part(rng) for _ in range(rng.randint(1, 4))]
+            chat["messages"].append({"role": role, "content": [c for c, _ in pairs]})
+            items.append({"role": role, "content": [r for _, r in pairs]})
+    if rng.random() < 0.3:  # a system message later in the conversation stays an item
+        text = f"Now answer in French ({rng.randint(0, 9)})."
+        chat["messages"].append({"role": "system", "content": text})
+        items.append({"role": "system", "content": text})
+    want["input"] = items
+    for key, value in (("temperature", round(rng.uniform(0, 2), 2)), ("top_p", round(rng.uniform(0, 1), 2))):
+        if rng.random() < 0.4:
+            chat[key] = want[key] = value
+    if rng.random() < 0.7:
+        limit = rng.randint(16, 4000)
+        chat[rng.choice(["max_completion_tokens", "max_tokens"])] = limit
+        want["max_output_tokens"] = limit
+    fmt = rng.choice([None, "text", "json_object", "json_schema"])
+    if fmt == "json_schema":
+        inner = {"name": f"Answer{rng.randint(0, 99)}", "strict": rng.random() < 0.5,
+                 "schema": {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"],
+                            "additionalProperties": False}}
+        chat["response_format"] = {"type": "json_schema", "json_schema": inner}
+        want["text"] = {"format": {"type": "json_schema", **inner}}
+    elif fmt:
+        chat["response_format"] = {"type": fmt}
+        want["text"] = {"format": {"type": fmt}}
+    return chat, want
+
+
+def test_random_chat_bodies(rng):
+    for _ in range(25):
+        chat, want = _random_chat(rng)
+        original = _copy.deepcopy(chat)
+        expect(chat_to_responses(chat), want, what=f"the Responses body for {len(chat['messages'])} messages")
+        expect(chat, original, what="the Chat body after converting it (leave it unchanged)")
+
+
+def test_other_chat_parameters_are_refused(rng):
+    for key, value in (("n", 2), ("logprobs", True), ("audio", {"voice": "alloy"}), ("modalities", ["text"])):
+        chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], key: value}
+        try:
+            chat_to_responses(chat)
+        except NotImplementedError:
+            raise
+        except ValueError:
+            continue
+        raise AssertionError(f"Chat's {key!r} has no Responses equivalent: raise ValueError")
+
+
+def test_a_ported_request_is_accepted_by_the_responses_api(rng):
+    cfg = offline_config("openai")
+    rel = rng.choice(["photos/chelsea.jpg", "photos/coffee.jpg", "charts/quarterly_revenue.png"])
+    data = _datasets.path(rel).read_bytes()
+    mime = _datasets.entry(rel)["mime"]
+    chat = {"model": "gpt-5.4-mini", "max_completion_tokens": rng.randint(100, 900), "messages": [
+        {"role": "system", "content": "Answer in one sentence."},
+        {"role": "user", "content": [{"type": "text", "text": "Describe this image."},
+                                     {"type": "image_url", "image_url": {
+                                         "url": f"data:{mime};base64,{_b64.b64encode(data).decode()}",
+                                         "detail": rng.choice(["low", "high"])}}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "It is a picture."}]},
+        {"role": "user", "content": "Say more."}]}
+    r = _requests.post(f"{cfg.base_url}/responses", headers={"Authorization": f"Bearer {cfg.api_key}"},
+                       json=chat_to_responses(chat), timeout=60)
+    record = last_request("openai")
+    assert record["verdict"] == "accepted", f"the Responses API refused your ported body: {record['error']}"
+    expect(r.status_code, 200, what="status")
+    expect([m["sha256"] for m in record["media"]], [_datasets.entry(rel)["sha256"]], what="the image that arrived")
 
 # %% [markdown]
 # ## Which API when?
