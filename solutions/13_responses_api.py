@@ -204,10 +204,10 @@ print("chat      prompt_tokens:", chat_usage["prompt_tokens"], " completion_toke
 print("responses input_tokens: ", usage["input_tokens"], " output_tokens:    ", usage["output_tokens"])
 
 # %% [markdown]
-# The image is counted the same way in both APIs (lesson 12's algorithm), and so is the text.
-# Offline the counts match exactly; live, the two APIs wrap messages slightly differently, so a
-# few tokens of difference are normal. `output_tokens` **includes** `reasoning_tokens`: a
-# reasoning model bills its thinking as output.
+# Offline they match: the emulator counts the image (lesson 12's algorithm) and the text the
+# same way for both APIs. Live, compare the two numbers yourself: the APIs wrap the messages
+# differently, so do not count on the very same figure. `output_tokens` **includes**
+# `reasoning_tokens`: a reasoning model bills its thinking as output.
 
 # %% [markdown]
 # ## A PDF: `input_file`
@@ -989,12 +989,12 @@ def test_a_ported_request_is_accepted_by_the_responses_api(rng):
 #
 # | you need | use | why |
 # |---|---|---|
-# | code that also talks to other "OpenAI-compatible" servers (local models, proxies, other vendors) | Chat Completions | they implement `/chat/completions`; few implement `/responses` |
+# | code that also talks to other "OpenAI-compatible" servers (local models, proxies, other vendors) | Chat Completions | nearly all of them implement `/chat/completions`; fewer implement `/responses` |
 # | audio input (`input_audio`, lesson 08) | Chat Completions | the Responses API takes no audio input |
 # | one question about an image or a PDF | either | same parts, other names; pick what the rest of your code speaks |
 # | a multi-turn conversation without resending the history | Responses | `previous_response_id` (you still pay for the earlier tokens) |
 # | reasoning models with tools, keeping their reasoning between turns | Responses | reasoning items travel in `output` and back in `input` |
-# | OpenAI's built-in tools (web search, file search, code interpreter) | Responses | they exist only there |
+# | OpenAI's hosted tools (file search, code interpreter, web search as a tool) | Responses | the Responses API offers them in `tools`; Chat Completions does not |
 # | nothing stored at OpenAI | either | Chat, or Responses with `store: false` |
 #
 # The course's helper speaks both: `mmcourse.ask("openai", ..., api="responses")`.
