@@ -22,6 +22,8 @@
 #
 # **Estimated time: 30 min**
 #
+# **Exercises:** 3 (1 easy, 2 medium, 0 hard).
+#
 # **You need:** lesson 05 (`mmcourse.ask`). No API key: offline answers come from the
 # emulator, which recognises the course's charts and answers from their recorded values (it is
 # not a model and cannot read a chart it does not know).

@@ -23,6 +23,8 @@
 #
 # **Estimated time: 35 min**
 #
+# **Exercises:** 3 (1 easy, 2 medium, 0 hard).
+#
 # **You need:** lessons 05 and 06. No API key: offline answers come from the emulator, which
 # recognises the course receipts (even the blurry phone photo) and answers from their
 # recorded contents; it is not a model.

@@ -21,6 +21,8 @@
 #
 # **Estimated time: 35 min**
 #
+# **Exercises:** 3 (1 easy, 2 medium, 0 hard).
+#
 # **You need:** lessons 05-07. No API key: offline answers come from the emulator, which
 # recognises the course's recordings (and their transcripts) and answers from their recorded
 # notes; it is not a model.

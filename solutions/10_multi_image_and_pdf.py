@@ -19,6 +19,8 @@
 #
 # **Estimated time: 35 min**
 #
+# **Exercises:** 2 (1 easy, 1 medium, 0 hard).
+#
 # **You need:** lessons 02 to 04 (one image to each provider over raw HTTP). No key: offline,
 # the emulator answers from the course data's ground truth, not from a model.
 
