@@ -103,3 +103,26 @@ def test_a_malformed_entry_is_refused_with_a_reason(control, bad, message):
 
 def test_a_sandbox_cannot_register_while_the_tests_run():
     assert admin_refusal("POST", "/_mmcourse/documents", testing=True) is not None
+
+
+def test_a_registered_pdf_receipt_fills_a_strict_openai_schema_with_its_items(origin, api_key, control):
+    data, entry = hidden.random_receipt(random.Random(5), "pdf")
+    control.register_documents([entry])
+
+    def strict(**properties):
+        return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+    number = {"type": "number"}
+    schema = strict(store={"type": "string"}, items={"type": "array", "items": strict(
+        name={"type": "string"}, quantity=number, unit_price=number, total=number)}, total=number)
+    body = {"model": "gpt-5.4-mini", "messages": [{"role": "user", "content": [
+        {"type": "file", "file": {"filename": "r.pdf",
+                                  "file_data": "data:application/pdf;base64," + base64.b64encode(data).decode()}},
+        {"type": "text", "text": "Extract the receipt."}]}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "r", "strict": True, "schema": schema}}}
+    response = requests.post(f"{origin}/v1/chat/completions", headers={"Authorization": f"Bearer {api_key}"},
+                             json=body, timeout=60)
+    assert response.status_code == 200, response.text
+    truth = entry["truth"]
+    assert json.loads(response.json()["choices"][0]["message"]["content"]) == {
+        "store": truth["store"], "items": truth["items"], "total": truth["total"]}
