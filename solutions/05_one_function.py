@@ -19,7 +19,7 @@
 # - Meet `mmcourse.ask`, the course's version of the same function, and check it sends what you send.
 # - Stream answers: read the three server-sent-event formats and turn them into text.
 #
-# **Estimated time: 40 min**
+# **Estimated time: 35 min**
 #
 # **Exercises:** 4 (1 easy, 3 medium, 0 hard).
 #
