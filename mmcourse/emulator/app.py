@@ -38,6 +38,7 @@ from mmcourse.emulator import (
     gemini_wire,
     limits,
     openai_wire,
+    registered,
     urls,
 )
 from mmcourse.emulator.state import EmulatorState, Fault, scope_of
@@ -283,6 +284,8 @@ class EmulatorApp:
                     "requests_per_minute": data.get("requests_per_minute")}
         if action == "batches":  # batch clocks and outcomes live with the batch jobs
             return batches.admin(state, method, scope, data)
+        if action == "documents":  # ground truth of documents made at grading time
+            return registered.admin(method, data)
         if (method, action) == ("POST", "reset"):
             state.reset(scope)
             attached.forget(state, scope)  # responses, prompt caches, batch jobs
