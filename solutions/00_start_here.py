@@ -23,6 +23,8 @@
 #
 # **Estimated time: 20 min**
 #
+# **Exercises:** 3 (2 easy, 1 medium, 0 hard).
+#
 # **You need:** nothing else. No API key, no internet: with no key, every call goes to a local
 # emulator that ships with the course.
 

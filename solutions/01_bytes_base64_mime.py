@@ -20,6 +20,8 @@
 #
 # **Estimated time: 30 min**
 #
+# **Exercises:** 4 (2 easy, 2 medium, 0 hard).
+#
 # **You need:** lesson 00. No key: everything runs offline.
 
 # %%

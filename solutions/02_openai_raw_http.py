@@ -20,6 +20,8 @@
 #
 # **Estimated time: 30 min**
 #
+# **Exercises:** 2 (1 easy, 1 medium, 0 hard).
+#
 # **You need:** lessons 00 and 01. Offline by default; with `OPENAI_API_KEY` set the same cells
 # call the real API (a few requests with small images: well under one cent).
 
@@ -207,71 +209,8 @@ bare = {**body, "messages": [{"role": "user", "content": [
 r = requests.post(URL, headers=HEADERS, json=bare, timeout=60)
 print(r.status_code, r.json()["error"]["type"])
 
-# %% [markdown] mmcourse={"exercise": "ex-image-url-part", "role": "instructions", "title": "An image_url part", "points": 2, "difficulty": "easy"}
-# ### Exercise 1: an `image_url` part
-#
-# Write `image_url_part(data, mime, detail="auto")` that returns the content part for an image
-# (`data` is the image's bytes):
-# ```python
-# {"type": "image_url", "image_url": {"url": "data:<mime>;base64,<base64 of data>", "detail": detail}}
-# ```
-# Raise `ValueError` if `detail` is not one of `"auto"`, `"low"`, `"high"`, `"original"`.
-
-# %% [markdown] mmcourse={"exercise": "ex-image-url-part", "role": "hint"}
-# `base64.b64encode(data).decode("ascii")` gives the text; put `f"data:{mime};base64,"` in front.
-
-# %% mmcourse={"exercise": "ex-image-url-part", "role": "solution"}
-def image_url_part(data, mime, detail="auto"):
-    ### BEGIN SOLUTION
-    if detail not in ("auto", "low", "high", "original"):
-        raise ValueError(f"detail must be auto, low, high or original, not {detail!r}")
-    url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-    return {"type": "image_url", "image_url": {"url": url, "detail": detail}}
-    ### END SOLUTION
-    ### BEGIN STARTER
-    # raise NotImplementedError("ex-image-url-part: write your code here")
-    ### END STARTER
-
-# %% mmcourse={"exercise": "ex-image-url-part", "role": "visible-tests"}
-def test_a_tiny_png_part():
-    expect(image_url_part(b"\x89PNG", "image/png", "low"),
-           {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw==", "detail": "low"}})
-
-
-def test_detail_defaults_to_auto():
-    expect(image_url_part(b"\xff\xd8\xff", "image/jpeg")["image_url"]["detail"], "auto")
-
-
-def test_unknown_detail_is_refused():
-    try:
-        image_url_part(b"\xff\xd8\xff", "image/jpeg", "medium")
-    except ValueError:
-        return
-    raise AssertionError("detail='medium' should raise ValueError")
-
-# %% mmcourse={"exercise": "ex-image-url-part", "role": "hidden-tests"}
-import base64
-
-
-def test_random_parts(rng):
-    for _ in range(20):
-        data = bytes(rng.randint(0, 255) for _ in range(rng.randint(1, 200)))
-        mime = rng.choice(["image/png", "image/jpeg", "image/webp", "image/gif"])
-        detail = rng.choice(["auto", "low", "high", "original"])
-        url = "data:" + mime + ";base64," + base64.b64encode(data).decode("ascii")
-        expect(image_url_part(data, mime, detail), {"type": "image_url", "image_url": {"url": url, "detail": detail}})
-
-
-def test_other_details_are_refused(rng):
-    for detail in ["HIGH", "", "medium", "max", None]:
-        try:
-            image_url_part(b"\x89PNG", "image/png", detail)
-        except ValueError:
-            continue
-        raise AssertionError(f"detail={detail!r} should raise ValueError")
-
 # %% [markdown] mmcourse={"exercise": "ex-openai-vision", "role": "instructions", "title": "Ask OpenAI about an image", "points": 4, "difficulty": "medium"}
-# ### Exercise 2: ask OpenAI about an image
+# ### Exercise 1: ask OpenAI about an image
 #
 # Write `ask_openai_image(base_url, api_key, model, path, question, max_output_tokens=300)` that
 # sends the image file at `path` and the `question` in one user message to
@@ -286,7 +225,7 @@ def test_other_details_are_refused(rng):
 
 # %% [markdown] mmcourse={"exercise": "ex-openai-vision", "role": "hint"}
 # Read the file with `Path(path).read_bytes()`, then build the body like `body` above: a text part
-# and an image part (your `image_url_part(data, mmcourse.sniff_mime(data))` from exercise 1 makes it).
+# and an `image_url` part whose URL is `f"data:{mmcourse.sniff_mime(data)};base64,..."`.
 
 # %% [markdown] mmcourse={"exercise": "ex-openai-vision", "role": "hint"}
 # After `r.raise_for_status()`, the text is at `r.json()["choices"][0]["message"]["content"]`.
@@ -376,90 +315,127 @@ def test_errors_raise():
         return
     raise AssertionError("a 401 should raise requests.HTTPError")
 
-# %% [markdown] mmcourse={"exercise": "ex-read-completion", "role": "instructions", "title": "Read a completion", "points": 2, "difficulty": "medium"}
-# ### Exercise 3: read a completion, or its error
+# %% [markdown] mmcourse={"exercise": "ex-openai-detail", "role": "instructions", "title": "What detail costs", "points": 2, "difficulty": "easy"}
+# ### Exercise 2: what `detail` costs
 #
-# Write `read_completion(reply)` that takes the parsed JSON of a Chat Completions response (a dict)
-# and returns a dict with four keys:
-# `{"text": ..., "finish_reason": ..., "prompt_tokens": ..., "completion_tokens": ...}` taken from
-# the first choice and from `usage`. When `content` is `None` (a refusal), `text` is `""`.
+# OpenAI is the one provider that lets you choose how closely the model looks at an image. Write
+# `detail_tokens(base_url, api_key, model, path, question)` that sends the image at `path` and
+# the `question` to `{base_url}/chat/completions` **twice**, once with `"detail": "low"` and once
+# with `"detail": "high"` in the `image_url` part (MIME type from the bytes, and
+# `max_completion_tokens` 100), and returns `{"low": ..., "high": ...}`: each request's
+# `usage.prompt_tokens`. Raise `requests.HTTPError` for an error status.
 #
-# If `reply` is an **error** response (`{"error": {...}}`), raise `RuntimeError` whose message
-# contains the error's `message`.
+# The check compares your numbers with what the emulator counts for the same image.
 
-# %% [markdown] mmcourse={"exercise": "ex-read-completion", "role": "hint"}
-# Test `"error" in reply` first. Then `choice = reply["choices"][0]`.
+# %% [markdown] mmcourse={"exercise": "ex-openai-detail", "role": "hint"}
+# `for detail in ("low", "high"):` build the body as in exercise 1 with
+# `{"url": ..., "detail": detail}`, post it, `r.raise_for_status()`, and store
+# `r.json()["usage"]["prompt_tokens"]` under `detail`.
 
-# %% [markdown] mmcourse={"exercise": "ex-read-completion", "role": "hint"}
-# `choice["message"]["content"] or ""` turns `None` into `""`.
-
-# %% mmcourse={"exercise": "ex-read-completion", "role": "solution"}
-def read_completion(reply):
+# %% mmcourse={"exercise": "ex-openai-detail", "role": "solution"}
+def detail_tokens(base_url, api_key, model, path, question):
     ### BEGIN SOLUTION
-    if "error" in reply:
-        error = reply["error"]
-        raise RuntimeError(f"OpenAI error ({error.get('type')}): {error.get('message')}")
-    choice = reply["choices"][0]
-    return {
-        "text": choice["message"]["content"] or "",
-        "finish_reason": choice["finish_reason"],
-        "prompt_tokens": reply["usage"]["prompt_tokens"],
-        "completion_tokens": reply["usage"]["completion_tokens"],
-    }
+    data = Path(path).read_bytes()
+    url = f"data:{mmcourse.sniff_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
+    tokens = {}
+    for detail in ("low", "high"):
+        body = {"model": model, "max_completion_tokens": 100,
+                "messages": [{"role": "user", "content": [
+                    {"type": "text", "text": question},
+                    {"type": "image_url", "image_url": {"url": url, "detail": detail}}]}]}
+        r = requests.post(f"{base_url}/chat/completions", headers={"Authorization": f"Bearer {api_key}"},
+                          json=body, timeout=60)
+        r.raise_for_status()
+        tokens[detail] = r.json()["usage"]["prompt_tokens"]
+    return tokens
     ### END SOLUTION
     ### BEGIN STARTER
-    # raise NotImplementedError("ex-read-completion: write your code here")
+    # # Two requests, the same but for image_url.detail; keep each one's usage.prompt_tokens.
+    # raise NotImplementedError("ex-openai-detail: write your code here")
     ### END STARTER
 
-# %% mmcourse={"exercise": "ex-read-completion", "role": "visible-tests"}
-def test_the_reply_from_this_lesson():
-    expect(read_completion(reply), {"text": reply["choices"][0]["message"]["content"], "finish_reason": "stop",
-                                    "prompt_tokens": reply["usage"]["prompt_tokens"],
-                                    "completion_tokens": reply["usage"]["completion_tokens"]})
+# %% mmcourse={"exercise": "ex-openai-detail", "role": "visible-tests"}
+import base64
+
+import requests
+
+from mmcourse import datasets
+from mmcourse.grading import requests_log
 
 
-def test_an_error_raises_with_its_message():
-    error = {"error": {"message": "Unsupported parameter: 'max_tokens'", "type": "invalid_request_error",
-                       "param": "max_tokens", "code": "unsupported_parameter"}}
+def _image_tokens_difference(cfg, model, path):
+    """high minus low prompt tokens, as the emulator counts them for this image."""
+    data = datasets.path(path).read_bytes()
+    url = f"data:{mmcourse.sniff_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
+    counts = []
+    for detail in ("low", "high"):
+        body = {"model": model, "max_completion_tokens": 100, "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "?"}, {"type": "image_url", "image_url": {"url": url, "detail": detail}}]}]}
+        r = requests.post(f"{cfg.base_url}/chat/completions", headers={"Authorization": f"Bearer {cfg.api_key}"},
+                          json=body, timeout=60)
+        counts.append(r.json()["usage"]["prompt_tokens"])
+    return counts[1] - counts[0]
+
+
+def test_the_dashboard_at_low_and_high_detail():
+    cfg = offline_config("openai")
+    rel = "dashboards/dashboard_v1.png"
+    tokens = detail_tokens(cfg.base_url, cfg.api_key, "gpt-4o", datasets.path(rel), "What is the title?")
+    records = requests_log("openai")[-2:]
+    assert len(records) == 2 and all(r["verdict"] == "accepted" for r in records), (
+        f"two accepted requests should reach the emulator: {[r['error'] for r in records]}")
+    details = sorted(part["image_url"].get("detail") for r in records
+                     for part in r["request"]["messages"][-1]["content"] if part.get("type") == "image_url")
+    expect(details, ["high", "low"], what="the details of your two requests")
+    assert type(tokens.get("low")) is int and type(tokens.get("high")) is int, f"return two ints, got {tokens!r}"
+    expect(tokens["high"] - tokens["low"], _image_tokens_difference(cfg, "gpt-4o", rel),
+           what="how many more prompt tokens high detail costs")
+
+# %% mmcourse={"exercise": "ex-openai-detail", "role": "hidden-tests"}
+import base64
+
+import requests
+
+from mmcourse import datasets
+from mmcourse.grading import expect, offline_config, requests_log
+
+
+def _difference(cfg, model, rel):
+    data = datasets.path(rel).read_bytes()
+    url = f"data:{mmcourse.sniff_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
+    counts = []
+    for detail in ("low", "high"):
+        body = {"model": model, "max_completion_tokens": 100, "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "?"}, {"type": "image_url", "image_url": {"url": url, "detail": detail}}]}]}
+        r = requests.post(f"{cfg.base_url}/chat/completions", headers={"Authorization": f"Bearer {cfg.api_key}"},
+                          json=body, timeout=60)
+        counts.append(r.json()["usage"]["prompt_tokens"])
+    return counts[1] - counts[0]
+
+
+def test_other_images_models_and_questions(rng):
+    cfg = offline_config("openai")
+    images = [e["path"] for e in datasets.entries("photo") + datasets.entries("chart") + datasets.entries("dashboard")]
+    for _ in range(3):
+        rel = rng.choice(images)
+        model = rng.choice(["gpt-4o", "gpt-5.4", "gpt-5.4-mini", "gpt-5-mini"])
+        question = rng.choice(["What is shown?", "Describe the image.", f"Count the items ({rng.randint(1, 99)})."])
+        tokens = detail_tokens(cfg.base_url, cfg.api_key, model, str(datasets.path(rel)), question)
+        records = requests_log("openai")[-2:]
+        assert all(r["verdict"] == "accepted" for r in records), f"{model} refused: {[r['error'] for r in records]}"
+        assert all(r["model"] == model for r in records), "send both requests to the model you were given"
+        assert all(question in str(r["request"]) for r in records), "the question is missing from a request"
+        expect(tokens["high"] - tokens["low"], _difference(cfg, model, rel), what=f"high minus low tokens for {rel} on {model}")
+        assert tokens["low"] > 0, "prompt_tokens of the low request"
+
+
+def test_errors_raise():
+    cfg = offline_config("openai")
     try:
-        read_completion(error)
-    except RuntimeError as exc:
-        assert "Unsupported parameter" in str(exc), f"the RuntimeError should carry the API's message, got {exc}"
+        detail_tokens(cfg.base_url, "demo-invalid-key", "gpt-4o", datasets.path("photos/coffee.jpg"), "What drink?")
+    except requests.HTTPError:
         return
-    raise AssertionError("an error response should raise RuntimeError")
-
-# %% mmcourse={"exercise": "ex-read-completion", "role": "hidden-tests"}
-def _reply(rng, content, finish):
-    prompt, completion = rng.randint(10, 5000), rng.randint(0, 900)
-    return {
-        "id": f"chatcmpl-{rng.randint(0, 10**9)}", "object": "chat.completion", "created": 1790000000,
-        "model": "gpt-5.4-mini",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content,
-                                             "refusal": None if content is not None else "I can't help with that.",
-                                             "annotations": []},
-                     "logprobs": None, "finish_reason": finish}],
-        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
-    }, prompt, completion
-
-
-def test_random_replies(rng):
-    for _ in range(20):
-        content = rng.choice([None, "", "A cat.", "Total: " + str(rng.randint(1, 999)), "x" * rng.randint(1, 50)])
-        finish = rng.choice(["stop", "length", "content_filter"])
-        body, prompt, completion = _reply(rng, content, finish)
-        expect(read_completion(body), {"text": content or "", "finish_reason": finish,
-                                       "prompt_tokens": prompt, "completion_tokens": completion})
-
-
-def test_random_errors(rng):
-    for _ in range(5):
-        message = f"Rate limit reached for requests; try again in {rng.randint(1, 60)}s."
-        try:
-            read_completion({"error": {"message": message, "type": "requests", "param": None, "code": "rate_limit_exceeded"}})
-        except RuntimeError as exc:
-            assert message in str(exc), "the RuntimeError should contain the API's message"
-            continue
-        raise AssertionError("an error response should raise RuntimeError")
+    raise AssertionError("a 401 should raise requests.HTTPError")
 
 # %% [markdown]
 # ## What's next

@@ -21,6 +21,8 @@
 #
 # **Estimated time: 30 min**
 #
+# **Exercises:** 2 (1 easy, 1 medium, 0 hard).
+#
 # **You need:** lessons 00-02. Offline by default; with `ANTHROPIC_API_KEY` set the same cells call
 # the real API (a few small images: well under one cent).
 
@@ -179,99 +181,8 @@ attempt("6 OpenAI's image_url part", HEADERS, with_block(
 # `max_tokens`; put raw base64 in `data`; take `media_type` from the bytes (lesson 01); use
 # Claude's `image` block, not OpenAI's `image_url` part.
 
-# %% [markdown] mmcourse={"exercise": "ex-anthropic-image-block", "role": "instructions", "title": "An image block", "points": 2, "difficulty": "easy"}
-# ### Exercise 1: an image block
-#
-# Write `image_block(data)` that returns Claude's image block for the image bytes `data`:
-# ```python
-# {"type": "image", "source": {"type": "base64", "media_type": <from the bytes>, "data": <raw base64>}}
-# ```
-# Take the media type from the bytes with `mmcourse.sniff_mime(data)`. If it is not one of the four
-# types Claude accepts (`image/jpeg`, `image/png`, `image/gif`, `image/webp`), raise `ValueError`
-# with a message naming the type you found, instead of sending a request that will fail.
-
-# %% [markdown] mmcourse={"exercise": "ex-anthropic-image-block", "role": "hint"}
-# `mmcourse.sniff_mime(data)` returns e.g. `"image/png"`, `"application/pdf"` or `None`.
-
-# %% [markdown] mmcourse={"exercise": "ex-anthropic-image-block", "role": "hint"}
-# `base64.b64encode(data).decode("ascii")` is the raw base64: no `data:` prefix.
-
-# %% mmcourse={"exercise": "ex-anthropic-image-block", "role": "solution"}
-CLAUDE_IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-
-
-def image_block(data):
-    ### BEGIN SOLUTION
-    mime = mmcourse.sniff_mime(data)
-    if mime not in CLAUDE_IMAGE_TYPES:
-        raise ValueError(f"Claude takes JPEG, PNG, GIF or WEBP images, but these bytes are {mime or 'of an unknown type'}")
-    return {"type": "image", "source": {"type": "base64", "media_type": mime,
-                                        "data": base64.b64encode(data).decode("ascii")}}
-    ### END SOLUTION
-    ### BEGIN STARTER
-    # raise NotImplementedError("ex-anthropic-image-block: write your code here")
-    ### END STARTER
-
-# %% mmcourse={"exercise": "ex-anthropic-image-block", "role": "visible-tests"}
-import base64
-
-from mmcourse import datasets
-
-
-def test_the_cat_photo():
-    data = datasets.path("photos/chelsea.jpg").read_bytes()
-    expect(image_block(data), {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg",
-                                                           "data": base64.b64encode(data).decode("ascii")}})
-
-
-def test_a_png_named_jpg_is_declared_png():
-    block = image_block(datasets.path("errors/screenshot.jpg").read_bytes())
-    expect(block["source"]["media_type"], "image/png")
-
-
-def test_a_pdf_is_refused():
-    try:
-        image_block(datasets.path("documents/invoice.pdf").read_bytes())
-    except ValueError as exc:
-        assert "application/pdf" in str(exc), f"name the type you found in the message, got: {exc}"
-        return
-    raise AssertionError("a PDF is not an image: image_block should raise ValueError")
-
-# %% mmcourse={"exercise": "ex-anthropic-image-block", "role": "hidden-tests"}
-import base64
-import io
-
-from PIL import Image
-
-from mmcourse import datasets
-
-
-def test_images_made_on_the_fly(rng):
-    for fmt, mime in [("GIF", "image/gif"), ("WEBP", "image/webp"), ("PNG", "image/png"), ("JPEG", "image/jpeg")]:
-        img = Image.new("RGB", (rng.randint(2, 80), rng.randint(2, 80)), (rng.randint(0, 255), 10, 200))
-        buffer = io.BytesIO()
-        img.save(buffer, fmt)
-        data = buffer.getvalue()
-        expect(image_block(data), {"type": "image", "source": {"type": "base64", "media_type": mime,
-                                                               "data": base64.b64encode(data).decode("ascii")}})
-
-
-def test_non_images_are_refused(rng):
-    for rel in rng.sample(["audio/meeting_excerpt.wav", "video/product_update.mp4", "documents/annual_report.pdf",
-                           "audio/delivery_voicemail.flac"], 3):
-        try:
-            image_block(datasets.path(rel).read_bytes())
-        except ValueError:
-            continue
-        raise AssertionError(f"{rel} is not an image Claude takes: image_block should raise ValueError")
-    try:
-        image_block(b"not an image at all")
-    except ValueError:
-        return
-    raise AssertionError("unknown bytes should raise ValueError")
-
 # %% [markdown] mmcourse={"exercise": "ex-anthropic-vision", "role": "instructions", "title": "Ask Claude about an image", "points": 4, "difficulty": "medium"}
-# ### Exercise 2: ask Claude about an image
+# ### Exercise 1: ask Claude about an image
 #
 # Write `ask_claude_image(base_url, api_key, model, path, question, max_tokens=300)` that sends
 # the image file at `path` (image block first) and the `question` (text block after it) in one
@@ -284,8 +195,8 @@ def test_non_images_are_refused(rng):
 # The check reads the emulator's log to see what your request carried, headers included.
 
 # %% [markdown] mmcourse={"exercise": "ex-anthropic-vision", "role": "hint"}
-# `image_block(Path(path).read_bytes())` from exercise 1 makes the image block; then
-# `{"type": "text", "text": question}`.
+# The image block: `{"type": "image", "source": {"type": "base64", "media_type":
+# mmcourse.sniff_mime(data), "data": <raw base64>}}`; then `{"type": "text", "text": question}`.
 
 # %% [markdown] mmcourse={"exercise": "ex-anthropic-vision", "role": "hint"}
 # `"".join(b["text"] for b in r.json()["content"] if b["type"] == "text")` joins the text blocks.
@@ -368,88 +279,111 @@ def test_errors_raise():
         return
     raise AssertionError("a 401 should raise requests.HTTPError")
 
-# %% [markdown] mmcourse={"exercise": "ex-read-message", "role": "instructions", "title": "Read a message, or its error", "points": 2, "difficulty": "medium"}
-# ### Exercise 3: read a message, or its error
+# %% [markdown] mmcourse={"exercise": "ex-claude-next", "role": "instructions", "title": "What Claude's reply tells you to do", "points": 2, "difficulty": "easy"}
+# ### Exercise 2: what Claude's reply tells you to do
 #
-# Write `read_message(reply)` that takes the parsed JSON of a Messages response and returns
-# `{"text": ..., "stop_reason": ..., "input_tokens": ..., "output_tokens": ...}`, where `text` joins
-# the text of **every** `text` block in order and skips other block types (`thinking`,
-# `tool_use`, ...).
+# Every Claude reply says what happens next: a success in its `stop_reason`, an error in its
+# `error.type`. Write `claude_next(status, body)` (`status` is the HTTP status, `body` the parsed
+# JSON) returning one word:
 #
-# If `reply` is an error (`"type": "error"`), raise `RuntimeError` whose message contains the
-# error's `type` and `message`.
+# | the reply | return |
+# |---|---|
+# | 200, `stop_reason` `end_turn` or `stop_sequence` | `"done"` |
+# | 200, `max_tokens` (cut off at your limit) | `"raise-max-tokens"` |
+# | 200, `model_context_window_exceeded` | `"shorten-input"` |
+# | 200, `tool_use` (lesson 14) | `"run-tool"` |
+# | 200, `pause_turn` (a long server-side turn paused) | `"continue"` |
+# | 200, `refusal` | `"refused"` |
+# | error `rate_limit_error`, `overloaded_error`, `api_error`, `timeout_error` | `"retry"` |
+# | error `authentication_error`, `permission_error` | `"fix-key"` |
+# | error `billing_error` | `"fix-billing"` |
+# | error `not_found_error` | `"fix-model"` |
+# | any other error | `"retry"` when `status` is 500 or more, else `"fix-request"` |
+#
+# (Anthropic's stop reasons and error types as its API reference and SDK list them, 2026.)
 
-# %% [markdown] mmcourse={"exercise": "ex-read-message", "role": "hint"}
-# Check `reply.get("type") == "error"` first; the details are in `reply["error"]`.
+# %% [markdown] mmcourse={"exercise": "ex-claude-next", "role": "hint"}
+# Two dictionaries, one from `stop_reason` and one from `error.type`, keep it short. An error
+# body is `{"type": "error", "error": {"type": ..., "message": ...}}`.
 
-# %% mmcourse={"exercise": "ex-read-message", "role": "solution"}
-def read_message(reply):
+# %% mmcourse={"exercise": "ex-claude-next", "role": "solution"}
+### BEGIN SOLUTION
+AFTER_STOP = {"end_turn": "done", "stop_sequence": "done", "max_tokens": "raise-max-tokens",
+              "model_context_window_exceeded": "shorten-input", "tool_use": "run-tool",
+              "pause_turn": "continue", "refusal": "refused"}
+AFTER_ERROR = {"rate_limit_error": "retry", "overloaded_error": "retry", "api_error": "retry",
+               "timeout_error": "retry", "authentication_error": "fix-key", "permission_error": "fix-key",
+               "billing_error": "fix-billing", "not_found_error": "fix-model"}
+### END SOLUTION
+### BEGIN STARTER
+# # Tables of your own go here (optional).
+### END STARTER
+
+
+def claude_next(status, body):
     ### BEGIN SOLUTION
-    if reply.get("type") == "error":
-        error = reply["error"]
-        raise RuntimeError(f"Anthropic {error['type']}: {error['message']}")
-    return {
-        "text": "".join(block["text"] for block in reply["content"] if block["type"] == "text"),
-        "stop_reason": reply["stop_reason"],
-        "input_tokens": reply["usage"]["input_tokens"],
-        "output_tokens": reply["usage"]["output_tokens"],
-    }
+    if status == 200 and body.get("type") != "error":
+        return AFTER_STOP[body["stop_reason"]]
+    kind = (body.get("error") or {}).get("type")
+    return AFTER_ERROR.get(kind, "retry" if status >= 500 else "fix-request")
     ### END SOLUTION
     ### BEGIN STARTER
-    # raise NotImplementedError("ex-read-message: write your code here")
+    # # A success: look at stop_reason. An error: look at error.type, then the status.
+    # raise NotImplementedError("ex-claude-next: write your code here")
     ### END STARTER
 
-# %% mmcourse={"exercise": "ex-read-message", "role": "visible-tests"}
-def test_the_reply_from_this_lesson():
-    expect(read_message(reply), {"text": reply["content"][0]["text"], "stop_reason": "end_turn",
-                                 "input_tokens": reply["usage"]["input_tokens"],
-                                 "output_tokens": reply["usage"]["output_tokens"]})
+# %% mmcourse={"exercise": "ex-claude-next", "role": "visible-tests"}
+def test_the_reply_from_this_lesson_is_done():
+    expect(claude_next(200, reply), "done")
 
 
-def test_thinking_blocks_are_skipped():
-    message = {"type": "message", "role": "assistant", "content": [
-        {"type": "thinking", "thinking": "The user wants...", "signature": "abc"},
-        {"type": "text", "text": "A cat"}, {"type": "text", "text": " on a sofa."}],
-        "stop_reason": "end_turn", "usage": {"input_tokens": 300, "output_tokens": 40}}
-    expect(read_message(message)["text"], "A cat on a sofa.")
+def test_a_cut_off_answer_and_a_tool_call():
+    expect(claude_next(200, {**reply, "stop_reason": "max_tokens"}), "raise-max-tokens")
+    expect(claude_next(200, {**reply, "stop_reason": "tool_use"}), "run-tool")
 
 
-def test_an_error_raises():
-    error = {"type": "error", "error": {"type": "invalid_request_error", "message": "max_tokens: Field required"},
-             "request_id": "req_011demo"}
-    try:
-        read_message(error)
-    except RuntimeError as exc:
-        assert "invalid_request_error" in str(exc) and "max_tokens: Field required" in str(exc), (
-            f"the RuntimeError should carry the error's type and message, got: {exc}")
-        return
-    raise AssertionError("an error response should raise RuntimeError")
+def test_errors_from_this_lesson():
+    no_version = {"type": "error", "error": {"type": "invalid_request_error",
+                                             "message": "anthropic-version: header is required"}}
+    expect(claude_next(400, no_version), "fix-request")
+    expect(claude_next(529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}), "retry")
 
-# %% mmcourse={"exercise": "ex-read-message", "role": "hidden-tests"}
-def test_random_messages(rng):
-    for _ in range(20):
-        texts = [rng.choice(["A cat", ".", " Total 12.50", "", "Hello"]) for _ in range(rng.randint(0, 4))]
-        content = [{"type": "text", "text": t} for t in texts]
-        for _ in range(rng.randint(0, 2)):
-            content.insert(rng.randint(0, len(content)), rng.choice([
-                {"type": "thinking", "thinking": "hmm", "signature": "s"},
-                {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}}]))
-        stop = rng.choice(["end_turn", "max_tokens", "stop_sequence", "tool_use"])
-        usage = {"input_tokens": rng.randint(1, 9000), "output_tokens": rng.randint(1, 900)}
-        message = {"id": "msg_x", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
-                   "content": content, "stop_reason": stop, "stop_sequence": None, "usage": usage}
-        expect(read_message(message), {"text": "".join(texts), "stop_reason": stop, **usage})
+# %% mmcourse={"exercise": "ex-claude-next", "role": "hidden-tests"}
+from mmcourse.grading import expect
+
+_STOPS = {"end_turn": "done", "stop_sequence": "done", "max_tokens": "raise-max-tokens",
+          "model_context_window_exceeded": "shorten-input", "tool_use": "run-tool", "pause_turn": "continue",
+          "refusal": "refused"}
+_ERRORS = {"rate_limit_error": (429, "retry"), "overloaded_error": (529, "retry"), "api_error": (500, "retry"),
+           "timeout_error": (504, "retry"), "authentication_error": (401, "fix-key"),
+           "permission_error": (403, "fix-key"), "billing_error": (402, "fix-billing"),
+           "not_found_error": (404, "fix-model"), "invalid_request_error": (400, "fix-request"),
+           "request_too_large": (413, "fix-request")}
 
 
-def test_random_errors(rng):
-    for kind in ["authentication_error", "rate_limit_error", "overloaded_error", "not_found_error"]:
-        message = f"demo message {rng.randint(0, 10**6)}"
-        try:
-            read_message({"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_1"})
-        except RuntimeError as exc:
-            assert kind in str(exc) and message in str(exc), "the RuntimeError should carry the error's type and message"
-            continue
-        raise AssertionError(f"a {kind} response should raise RuntimeError")
+def _message(rng, stop):
+    return {"id": f"msg_{rng.randrange(10**9)}", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
+            "content": [{"type": "text", "text": "x" * rng.randint(0, 9)}], "stop_reason": stop,
+            "stop_sequence": None, "usage": {"input_tokens": rng.randint(1, 900), "output_tokens": rng.randint(1, 90)}}
+
+
+def test_every_stop_reason(rng):
+    for stop, step in _STOPS.items():
+        expect(claude_next(200, _message(rng, stop)), step, what=f"stop_reason {stop!r}")
+
+
+def test_every_error_type(rng):
+    for kind, (status, step) in _ERRORS.items():
+        body = {"type": "error", "error": {"type": kind, "message": f"demo {rng.randrange(10**6)}"},
+                "request_id": f"req_{rng.randrange(10**6)}"}
+        expect(claude_next(status, body), step, what=f"a {status} {kind}")
+
+
+def test_unknown_error_types_go_by_status(rng):
+    for _ in range(6):
+        status = rng.choice([409, 418, 422, 501, 502, 503])
+        body = {"type": "error", "error": {"type": f"new_error_{rng.randrange(99)}", "message": "?"}}
+        expect(claude_next(status, body), "retry" if status >= 500 else "fix-request", what=f"an unknown {status} error")
 
 # %% [markdown]
 # ## What's next

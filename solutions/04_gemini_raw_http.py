@@ -21,6 +21,8 @@
 #
 # **Estimated time: 30 min**
 #
+# **Exercises:** 2 (0 easy, 2 medium, 0 hard).
+#
 # **You need:** lessons 00-03. Offline by default; with `GEMINI_API_KEY` (or `GOOGLE_API_KEY`) set
 # the same cells call the real API (a few small images: well under one cent).
 
@@ -204,78 +206,8 @@ print(candidate["finishReason"], [part.get("text") for part in candidate["conten
 # can return a candidate whose `content` has **no `parts` at all**. Read it with `.get("parts", [])`,
 # as above, and check `finishReason`.
 
-# %% [markdown] mmcourse={"exercise": "ex-inline-part", "role": "instructions", "title": "An inline_data part", "points": 2, "difficulty": "easy"}
-# ### Exercise 1: an `inline_data` part
-#
-# Write `inline_part(data)` that returns Gemini's part for the media bytes `data`:
-# ```python
-# {"inline_data": {"mime_type": <from the bytes>, "data": <raw base64>}}
-# ```
-# Take the MIME type from the bytes with `mmcourse.sniff_mime(data)` (which says `image/jpeg`,
-# never `image/jpg`). If the type is unknown (`None`), raise `ValueError`.
-
-# %% [markdown] mmcourse={"exercise": "ex-inline-part", "role": "hint"}
-# Same as Claude's image block, with different keys: `base64.b64encode(data).decode("ascii")`.
-
-# %% mmcourse={"exercise": "ex-inline-part", "role": "solution"}
-def inline_part(data):
-    ### BEGIN SOLUTION
-    mime = mmcourse.sniff_mime(data)
-    if mime is None:
-        raise ValueError("unknown media type: these bytes match no known signature")
-    return {"inline_data": {"mime_type": mime, "data": base64.b64encode(data).decode("ascii")}}
-    ### END SOLUTION
-    ### BEGIN STARTER
-    # raise NotImplementedError("ex-inline-part: write your code here")
-    ### END STARTER
-
-# %% mmcourse={"exercise": "ex-inline-part", "role": "visible-tests"}
-import base64
-
-from mmcourse import datasets
-
-
-def test_the_cat_photo():
-    data = datasets.path("photos/chelsea.jpg").read_bytes()
-    expect(inline_part(data), {"inline_data": {"mime_type": "image/jpeg", "data": base64.b64encode(data).decode("ascii")}})
-
-
-def test_a_png_named_jpg():
-    expect(inline_part(datasets.path("errors/screenshot.jpg").read_bytes())["inline_data"]["mime_type"], "image/png")
-
-
-def test_unknown_bytes_are_refused():
-    try:
-        inline_part(b"just some text")
-    except ValueError:
-        return
-    raise AssertionError("unknown bytes should raise ValueError")
-
-# %% mmcourse={"exercise": "ex-inline-part", "role": "hidden-tests"}
-import base64
-
-from mmcourse import datasets
-
-
-def test_course_media_of_every_kind(rng):
-    items = rng.sample(datasets.entries(), 8)
-    for item in items:
-        data = datasets.path(item["path"]).read_bytes()
-        expect(inline_part(data), {"inline_data": {"mime_type": item["mime"],
-                                                   "data": base64.b64encode(data).decode("ascii")}}, what=item["path"])
-
-
-def test_random_junk_is_refused(rng):
-    for _ in range(5):
-        junk = bytes(rng.randint(32, 126) for _ in range(rng.randint(0, 40)))
-        try:
-            inline_part(junk)
-        except ValueError:
-            continue
-        raise AssertionError(f"inline_part({junk!r}) should raise ValueError")
-
 # %% [markdown] mmcourse={"exercise": "ex-gemini-vision", "role": "instructions", "title": "Ask Gemini about an image", "points": 4, "difficulty": "medium"}
-# ### Exercise 2: ask Gemini about an image
+# ### Exercise 1: ask Gemini about an image
 #
 # Write `ask_gemini_image(base_url, api_key, model, path, question, max_output_tokens=300)` that
 # sends the `question` and the image file at `path` in one user turn to
@@ -289,7 +221,7 @@ def test_random_junk_is_refused(rng):
 # The check reads the emulator's log, which records whether a key came in the URL.
 
 # %% [markdown] mmcourse={"exercise": "ex-gemini-vision", "role": "hint"}
-# The body is `{"contents": [{"role": "user", "parts": [{"text": question}, inline_part(data)]}],
+# The body is `{"contents": [{"role": "user", "parts": [{"text": question}, {"inline_data": {...}}]}],
 # "generationConfig": {"maxOutputTokens": max_output_tokens}}`.
 
 # %% [markdown] mmcourse={"exercise": "ex-gemini-vision", "role": "hint"}
@@ -378,111 +310,120 @@ def test_errors_raise():
         return
     raise AssertionError("a 400 API_KEY_INVALID should raise requests.HTTPError")
 
-# %% [markdown] mmcourse={"exercise": "ex-read-generation", "role": "instructions", "title": "Read a generation, or why there is none", "points": 2, "difficulty": "medium"}
-# ### Exercise 3: read a generation, or why there is none
+# %% [markdown] mmcourse={"exercise": "ex-gemini-problem", "role": "instructions", "title": "Is there an answer to trust?", "points": 3, "difficulty": "medium"}
+# ### Exercise 2: is there an answer to trust?
 #
-# Write `read_generation(reply)` that takes the parsed JSON of a `generateContent` response and
-# returns `{"text": ..., "finish_reason": ..., "prompt_tokens": ..., "output_tokens": ...}`:
-# - `text`: the first candidate's parts joined, skipping `"thought": true` parts (`""` when there
-#   are no parts);
-# - `finish_reason`: its `finishReason`;
-# - `prompt_tokens` and `output_tokens`: `usageMetadata.promptTokenCount` and
-#   `usageMetadata.candidatesTokenCount` (`0` when missing).
+# Gemini answers HTTP 200 even when it gives you nothing usable: a blocked prompt has no
+# candidates at all, and a candidate can stop for safety, at the token limit, or with only
+# thoughts. Write `gemini_problem(reply)` that takes the parsed JSON of a `generateContent`
+# response and returns `None` when the first candidate holds an answer to trust, else a string
+# that starts with the reason:
 #
-# Two cases have no answer; raise `RuntimeError` for both:
-# - an error envelope `{"error": {...}}`: the message contains the error's `status` and `message`;
-# - a **blocked prompt**: HTTP 200 but no `candidates`, and `promptFeedback.blockReason` says why
-#   (e.g. `SAFETY`): the message contains that reason.
+# 1. no `candidates`: the prompt was blocked; return `promptFeedback.blockReason` (e.g.
+#    `"SAFETY"`, `"PROHIBITED_CONTENT"`), or `"BLOCKED"` when Gemini gave no reason;
+# 2. a `finishReason` other than `"STOP"`: return it (`"MAX_TOKENS"`, `"RECITATION"`, ...); for
+#    `"SAFETY"` add the categories of the `safetyRatings` marked `"blocked": true`, e.g.
+#    `"SAFETY: HARM_CATEGORY_DANGEROUS_CONTENT"`;
+# 3. `"STOP"` but no text outside `"thought": true` parts (or no parts at all): return `"EMPTY"`.
+#
+# (`finishReason` and `blockReason` values from Google's `generateContent` reference and the
+# google-genai SDK's `FinishReason` and `BlockedReason`, 2026.)
 
-# %% [markdown] mmcourse={"exercise": "ex-read-generation", "role": "hint"}
-# Check `"error" in reply`, then `if not reply.get("candidates"):` for the blocked prompt.
+# %% [markdown] mmcourse={"exercise": "ex-gemini-problem", "role": "hint"}
+# `candidates = reply.get("candidates") or []`; then `candidate = candidates[0]`,
+# `parts = (candidate.get("content") or {}).get("parts") or []`.
 
-# %% [markdown] mmcourse={"exercise": "ex-read-generation", "role": "hint"}
-# `reply.get("usageMetadata", {}).get("candidatesTokenCount", 0)` handles the missing count.
+# %% [markdown] mmcourse={"exercise": "ex-gemini-problem", "role": "hint"}
+# For the safety categories: `[r["category"] for r in candidate.get("safetyRatings", []) if r.get("blocked")]`,
+# joined with `", "`.
 
-# %% mmcourse={"exercise": "ex-read-generation", "role": "solution"}
-def read_generation(reply):
+# %% mmcourse={"exercise": "ex-gemini-problem", "role": "solution"}
+def gemini_problem(reply):
     ### BEGIN SOLUTION
-    if "error" in reply:
-        error = reply["error"]
-        raise RuntimeError(f"Gemini {error.get('code')} {error.get('status')}: {error.get('message')}")
-    if not reply.get("candidates"):
-        reason = reply.get("promptFeedback", {}).get("blockReason", "unknown")
-        raise RuntimeError(f"Gemini blocked the prompt: {reason}")
-    candidate = reply["candidates"][0]
-    parts = candidate.get("content", {}).get("parts", [])
-    usage = reply.get("usageMetadata", {})
-    return {
-        "text": "".join(p.get("text", "") for p in parts if not p.get("thought")),
-        "finish_reason": candidate.get("finishReason"),
-        "prompt_tokens": usage.get("promptTokenCount", 0),
-        "output_tokens": usage.get("candidatesTokenCount", 0),
-    }
+    candidates = reply.get("candidates") or []
+    if not candidates:
+        return (reply.get("promptFeedback") or {}).get("blockReason") or "BLOCKED"
+    candidate = candidates[0]
+    finish = candidate.get("finishReason")
+    if finish != "STOP":
+        if finish == "SAFETY":
+            blocked = [r["category"] for r in candidate.get("safetyRatings", []) if r.get("blocked")]
+            return "SAFETY: " + ", ".join(blocked) if blocked else "SAFETY"
+        return finish or "UNKNOWN"
+    parts = (candidate.get("content") or {}).get("parts") or []
+    if not any(p.get("text") for p in parts if not p.get("thought")):
+        return "EMPTY"
+    return None
     ### END SOLUTION
     ### BEGIN STARTER
-    # raise NotImplementedError("ex-read-generation: write your code here")
+    # # No candidates? A finishReason other than STOP? No text outside thoughts? Else None.
+    # raise NotImplementedError("ex-gemini-problem: write your code here")
     ### END STARTER
 
-# %% mmcourse={"exercise": "ex-read-generation", "role": "visible-tests"}
-def test_the_reply_from_this_lesson():
-    expect(read_generation(reply), {"text": reply["candidates"][0]["content"]["parts"][0]["text"],
-                                    "finish_reason": "STOP",
-                                    "prompt_tokens": reply["usageMetadata"]["promptTokenCount"],
-                                    "output_tokens": reply["usageMetadata"]["candidatesTokenCount"]})
+# %% mmcourse={"exercise": "ex-gemini-problem", "role": "visible-tests"}
+def test_the_reply_from_this_lesson_can_be_trusted():
+    assert gemini_problem(reply) is None, f"this lesson's reply is a good answer; got {gemini_problem(reply)!r}"
 
 
-def test_thoughts_are_skipped_and_no_parts_is_empty():
-    thinking = {"candidates": [{"content": {"role": "model", "parts": [
-        {"text": "Let me look...", "thought": True}, {"text": "A cat."}]}, "finishReason": "STOP"}],
-        "usageMetadata": {"promptTokenCount": 270, "candidatesTokenCount": 3, "thoughtsTokenCount": 40}}
-    expect(read_generation(thinking)["text"], "A cat.")
-    cut = {"candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS"}],
-           "usageMetadata": {"promptTokenCount": 270, "thoughtsTokenCount": 5}}
-    expect(read_generation(cut), {"text": "", "finish_reason": "MAX_TOKENS", "prompt_tokens": 270, "output_tokens": 0})
+def test_a_blocked_prompt():
+    expect(gemini_problem({"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"promptTokenCount": 9}}),
+           "SAFETY")
 
 
-def test_a_blocked_prompt_raises():
-    blocked = {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"promptTokenCount": 12}}
-    try:
-        read_generation(blocked)
-    except RuntimeError as exc:
-        assert "SAFETY" in str(exc), f"say why it was blocked, got: {exc}"
-        return
-    raise AssertionError("a blocked prompt (no candidates) should raise RuntimeError")
+def test_cut_off_and_thoughts_only():
+    cut = {"candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS"}]}
+    expect(gemini_problem(cut), "MAX_TOKENS")
+    thoughts = {"candidates": [{"content": {"role": "model", "parts": [{"text": "Hmm...", "thought": True}]},
+                                "finishReason": "STOP"}]}
+    expect(gemini_problem(thoughts), "EMPTY")
 
-# %% mmcourse={"exercise": "ex-read-generation", "role": "hidden-tests"}
-def test_random_generations(rng):
-    for _ in range(20):
-        texts = [rng.choice(["A cat", ".", " 620", "", "Hello"]) for _ in range(rng.randint(0, 4))]
-        parts = [{"text": t} for t in texts]
-        for _ in range(rng.randint(0, 2)):
-            parts.insert(rng.randint(0, len(parts)), {"text": "thinking...", "thought": True})
-        finish = rng.choice(["STOP", "MAX_TOKENS", "SAFETY", "RECITATION"])
-        content = {"role": "model", "parts": parts} if parts or rng.random() < 0.5 else {"role": "model"}
-        prompt, out = rng.randint(1, 9000), rng.randint(0, 900)
-        usage = {"promptTokenCount": prompt, "totalTokenCount": prompt + out}
-        if out:
-            usage["candidatesTokenCount"] = out
-        reply = {"candidates": [{"content": content, "finishReason": finish, "index": 0}], "usageMetadata": usage,
-                 "modelVersion": "gemini-2.5-flash", "responseId": "demo"}
-        expect(read_generation(reply), {"text": "".join(texts), "finish_reason": finish,
-                                        "prompt_tokens": prompt, "output_tokens": out})
+# %% mmcourse={"exercise": "ex-gemini-problem", "role": "hidden-tests"}
+from mmcourse.grading import expect
+
+_CATEGORIES = ["HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+               "HARM_CATEGORY_DANGEROUS_CONTENT"]
 
 
-def test_errors_and_blocks_raise(rng):
-    cases = [({"error": {"code": 429, "message": f"Quota exceeded {rng.randint(0, 999)}", "status": "RESOURCE_EXHAUSTED"}},
-              ("RESOURCE_EXHAUSTED", "Quota exceeded")),
-             ({"error": {"code": 403, "message": "Method doesn't allow unregistered callers", "status": "PERMISSION_DENIED"}},
-              ("PERMISSION_DENIED",)),
-             ({"promptFeedback": {"blockReason": rng.choice(["PROHIBITED_CONTENT", "BLOCKLIST", "OTHER"])}}, ())]
-    for reply, words in cases:
-        words = words or (reply["promptFeedback"]["blockReason"],)
-        try:
-            read_generation(reply)
-        except RuntimeError as exc:
-            assert all(w in str(exc) for w in words), f"the RuntimeError should mention {words}, got: {exc}"
-            continue
-        raise AssertionError(f"{reply} should raise RuntimeError")
+def _candidate(rng, finish, parts):
+    return {"candidates": [{"content": {"role": "model", **({"parts": parts} if parts is not None else {})},
+                            "finishReason": finish, "index": 0}],
+            "usageMetadata": {"promptTokenCount": rng.randint(1, 900)}, "modelVersion": "gemini-2.5-flash"}
+
+
+def test_good_answers_give_none(rng):
+    for _ in range(10):
+        parts = [{"text": "thinking", "thought": True}] * rng.randint(0, 2) + [{"text": f"A cat {rng.randrange(99)}."}]
+        rng.shuffle(parts)
+        reply = _candidate(rng, "STOP", parts)
+        assert gemini_problem(reply) is None, f"a STOP candidate with text is an answer: got {gemini_problem(reply)!r}"
+
+
+def test_blocked_prompts_say_why(rng):
+    for reason in ["SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "IMAGE_SAFETY"]:
+        got = gemini_problem({"promptFeedback": {"blockReason": reason}, "usageMetadata": {"promptTokenCount": 5}})
+        assert isinstance(got, str) and got.startswith(reason), f"blockReason {reason}: got {got!r}"
+    expect(gemini_problem({"usageMetadata": {"promptTokenCount": rng.randint(1, 9)}}), "BLOCKED",
+           what="no candidates and no reason")
+
+
+def test_other_finish_reasons_and_safety_categories(rng):
+    for finish in ["MAX_TOKENS", "RECITATION", "LANGUAGE", "OTHER", "SPII", "MALFORMED_FUNCTION_CALL"]:
+        got = gemini_problem(_candidate(rng, finish, rng.choice([None, [{"text": "partial"}]])))
+        assert isinstance(got, str) and got.startswith(finish), f"finishReason {finish}: got {got!r}"
+    blocked = rng.sample(_CATEGORIES, rng.randint(1, 2))
+    reply = _candidate(rng, "SAFETY", None)
+    reply["candidates"][0]["safetyRatings"] = [
+        {"category": c, "probability": "HIGH" if c in blocked else "NEGLIGIBLE", **({"blocked": True} if c in blocked else {})}
+        for c in _CATEGORIES]
+    got = gemini_problem(reply)
+    assert isinstance(got, str) and got.startswith("SAFETY"), f"a SAFETY stop: got {got!r}"
+    assert all(c in got for c in blocked), f"name the blocked categories {blocked}: got {got!r}"
+    assert not any(c in got for c in _CATEGORIES if c not in blocked), f"only the blocked categories: got {got!r}"
+
+
+def test_stop_without_text_is_empty(rng):
+    for parts in ([], None, [{"text": "x", "thought": True}], [{"text": ""}]):
+        expect(gemini_problem(_candidate(rng, "STOP", parts)), "EMPTY", what=f"STOP with parts {parts}")
 
 # %% [markdown]
 # ## Three providers, side by side

@@ -21,6 +21,8 @@
 #
 # **Estimated time: 35 min**
 #
+# **Exercises:** 4 (1 easy, 3 medium, 0 hard).
+#
 # **You need:** lessons 02-04. No API key: without one, every call goes to the course's offline
 # emulator, which answers from the course data's ground truth, not from a model.
 
@@ -343,18 +345,169 @@ print("".join(pieces))
 #
 # Each exercise has a check cell: run it after your code. `hint("ex-...")` shows a hint.
 
-# %% [markdown] mmcourse={"exercise": "ex-answer-text", "role": "instructions", "title": "Read any answer", "points": 2, "difficulty": "easy"}
-# ### Exercise 1: read any answer
+# %% [markdown] mmcourse={"exercise": "ex-media-part", "role": "instructions", "title": "One media part for any provider", "points": 3, "difficulty": "easy"}
+# ### Exercise 1: one media part for any provider
+#
+# The three builders above each wrote their own image part. Write `media_part(provider, data,
+# detail="auto")` that returns the part for the media bytes `data` in `provider`'s shape, the MIME
+# type taken from the bytes with `mmcourse.sniff_mime(data)`:
+#
+# | provider | the part | what it takes |
+# |---|---|---|
+# | `"openai"` | `{"type": "image_url", "image_url": {"url": "data:<mime>;base64,<b64>", "detail": detail}}` | images; `detail` one of `"auto"`, `"low"`, `"high"`, `"original"` |
+# | `"anthropic"` | `{"type": "image", "source": {"type": "base64", "media_type": <mime>, "data": <b64>}}` | `image/jpeg`, `image/png`, `image/gif`, `image/webp` |
+# | `"gemini"` | `{"inline_data": {"mime_type": <mime>, "data": <b64>}}` | any type `sniff_mime` knows |
+#
+# `<b64>` is the raw base64 text. Raise `ValueError`, with a message naming what is wrong,
+# instead of returning a part the provider would refuse: bytes of an unknown type, a type the
+# provider does not take here (PDFs get their own parts in lesson 10), an unknown `detail`.
+# `detail` matters only for OpenAI.
+
+# %% [markdown] mmcourse={"exercise": "ex-media-part", "role": "hint"}
+# Sniff first: `mime = mmcourse.sniff_mime(data)` (`None` when unknown) and
+# `b64 = base64.b64encode(data).decode("ascii")`; then one branch, or one table row, per provider.
+
+# %% mmcourse={"exercise": "ex-media-part", "role": "solution"}
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+DETAILS = ("auto", "low", "high", "original")
+
+
+def media_part(provider, data, detail="auto"):
+    ### BEGIN SOLUTION
+    mime = mmcourse.sniff_mime(data)
+    if mime is None:
+        raise ValueError("unknown media type: these bytes match no known signature")
+    b64 = base64.b64encode(data).decode("ascii")
+    if provider == "openai":
+        if mime not in IMAGE_TYPES:
+            raise ValueError(f"an image_url part carries an image, not {mime}")
+        if detail not in DETAILS:
+            raise ValueError(f"detail must be one of {DETAILS}, not {detail!r}")
+        return {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{b64}", "detail": detail}}
+    if provider == "anthropic":
+        if mime not in IMAGE_TYPES:
+            raise ValueError(f"Claude's image block takes JPEG, PNG, GIF or WEBP, not {mime}")
+        return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": b64}}
+    if provider == "gemini":
+        return {"inline_data": {"mime_type": mime, "data": b64}}
+    raise ValueError(f"unknown provider {provider!r}: use openai, anthropic or gemini")
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # # Sniff the type, encode, then build this provider's part (or raise ValueError).
+    # raise NotImplementedError("ex-media-part: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-media-part", "role": "visible-tests"}
+import base64
+
+from mmcourse import datasets
+
+
+def test_the_cat_photo_for_each_provider():
+    data = datasets.path("photos/chelsea.jpg").read_bytes()
+    b64 = base64.b64encode(data).decode("ascii")
+    expect(media_part("openai", data, "low"),
+           {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64," + b64, "detail": "low"}})
+    expect(media_part("anthropic", data),
+           {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": b64}})
+    expect(media_part("gemini", data), {"inline_data": {"mime_type": "image/jpeg", "data": b64}})
+
+
+def test_a_png_named_jpg_is_declared_png():
+    data = datasets.path("errors/screenshot.jpg").read_bytes()
+    expect(media_part("anthropic", data)["source"]["media_type"], "image/png")
+    assert media_part("openai", data)["image_url"]["url"].startswith("data:image/png;base64,"), "declare image/png"
+
+
+def test_what_a_provider_would_refuse_raises():
+    pdf = datasets.path("documents/invoice.pdf").read_bytes()
+    for provider, data, detail in (("anthropic", pdf, "auto"), ("openai", pdf, "auto"),
+                                   ("gemini", b"just some text", "auto"),
+                                   ("openai", datasets.path("photos/chelsea.jpg").read_bytes(), "medium")):
+        try:
+            media_part(provider, data, detail)
+        except ValueError:
+            continue
+        raise AssertionError(f"media_part({provider!r}, ..., {detail!r}) should raise ValueError")
+    expect(media_part("gemini", pdf)["inline_data"]["mime_type"], "application/pdf", what="Gemini takes a PDF inline")
+
+# %% mmcourse={"exercise": "ex-media-part", "role": "hidden-tests"}
+import base64
+import io
+
+from PIL import Image
+
+from mmcourse import datasets
+from mmcourse.grading import expect
+
+
+def _raises(*args):
+    try:
+        media_part(*args)
+    except ValueError:
+        return True
+    return False
+
+
+def test_images_made_on_the_fly_for_every_provider(rng):
+    for fmt, mime in [("GIF", "image/gif"), ("WEBP", "image/webp"), ("PNG", "image/png"), ("JPEG", "image/jpeg")]:
+        buffer = io.BytesIO()
+        Image.new("RGB", (rng.randint(2, 80), rng.randint(2, 80)), (rng.randint(0, 255), 10, 200)).save(buffer, fmt)
+        data = buffer.getvalue()
+        b64 = base64.b64encode(data).decode("ascii")
+        detail = rng.choice(["auto", "low", "high", "original"])
+        expect(media_part("openai", data, detail),
+               {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{b64}", "detail": detail}}, what=fmt)
+        expect(media_part("anthropic", data),
+               {"type": "image", "source": {"type": "base64", "media_type": mime, "data": b64}}, what=fmt)
+        expect(media_part("gemini", data), {"inline_data": {"mime_type": mime, "data": b64}}, what=fmt)
+
+
+def test_gemini_takes_course_media_of_every_kind(rng):
+    for item in rng.sample(datasets.entries(), 6):
+        data = datasets.path(item["path"]).read_bytes()
+        expect(media_part("gemini", data), {"inline_data": {"mime_type": item["mime"],
+                                                           "data": base64.b64encode(data).decode("ascii")}},
+               what=item["path"])
+
+
+def test_refusals(rng):
+    for rel in rng.sample(["audio/meeting_excerpt.wav", "video/product_update.mp4", "documents/annual_report.pdf"], 2):
+        data = datasets.path(rel).read_bytes()
+        assert _raises("anthropic", data), f"{rel} is not an image Claude takes"
+        assert _raises("openai", data), f"{rel} is not an image for an image_url part"
+    junk = bytes(rng.randint(32, 126) for _ in range(rng.randint(0, 40)))
+    assert all(_raises(p, junk) for p in ("openai", "anthropic", "gemini")), f"unknown bytes {junk!r} should raise"
+    photo = datasets.path("photos/coffee.jpg").read_bytes()
+    for detail in ["HIGH", "", "medium", None]:
+        assert _raises("openai", photo, detail), f"detail={detail!r} should raise ValueError"
+
+# %% [markdown] mmcourse={"exercise": "ex-answer-text", "role": "instructions", "title": "Read any answer, or its error", "points": 3, "difficulty": "medium"}
+# ### Exercise 2: read any answer, or its error
 # The readers above assume the answer is in the first block or part. Real responses are not
 # always that tidy: Claude can return several content blocks (only `"type": "text"` blocks are
 # text), Gemini several parts (parts with `"thought": true` are the model's reasoning, not the
-# answer), and OpenAI's `content` is `null` when the model refuses.
+# answer) or no candidates at all (a blocked prompt), and OpenAI's `content` is `null` when the
+# model refuses.
 #
-# Write `answer_text(provider, body)` that returns the whole answer text for `"openai"`,
-# `"anthropic"` and `"gemini"`: text blocks or parts joined with no separator, thoughts and
-# non-text blocks skipped, `""` when there is no text (a `null` content, no candidates).
+# Write `read_answer(provider, body)` for `"openai"`, `"anthropic"` and `"gemini"`: `body` is a
+# response's parsed JSON. Return
+# `{"text": ..., "finish_reason": ..., "input_tokens": ..., "output_tokens": ...}`:
+#
+# - `text`: the text blocks or parts joined with no separator, thoughts and non-text blocks
+#   skipped; `""` when there is none;
+# - `finish_reason`: OpenAI's `finish_reason`, Anthropic's `stop_reason`, Gemini's
+#   `finishReason` (for a blocked prompt: `promptFeedback.blockReason`);
+# - the tokens: OpenAI `usage.prompt_tokens`/`completion_tokens`, Anthropic
+#   `usage.input_tokens`/`output_tokens`, Gemini `usageMetadata.promptTokenCount`/
+#   `candidatesTokenCount` (`0` when missing).
+#
+# An **error** body (OpenAI and Gemini `{"error": {...}}`, Gemini sometimes inside a list,
+# Anthropic `{"type": "error", "error": {...}}`) raises `RuntimeError` whose message contains the
+# error's `message` and its kind (`type`, or Gemini's `status`).
 
 # %% [markdown] mmcourse={"exercise": "ex-answer-text", "role": "hint"}
+# Errors first: unwrap a list, then `if "error" in body:` (all three put the details there).
 # Anthropic: `"".join(b["text"] for b in body["content"] if b.get("type") == "text")`.
 
 # %% [markdown] mmcourse={"exercise": "ex-answer-text", "role": "hint"}
@@ -363,68 +516,134 @@ print("".join(pieces))
 # `message["content"] or ""`.
 
 # %% mmcourse={"exercise": "ex-answer-text", "role": "solution"}
-def answer_text(provider, body):
+def read_answer(provider, body):
     ### BEGIN SOLUTION
+    if isinstance(body, list) and body:  # Gemini sometimes wraps its error in a list
+        body = body[0]
+    if "error" in body:
+        error = body["error"]
+        raise RuntimeError(f"{provider} {error.get('type') or error.get('status')}: {error.get('message')}")
     if provider == "openai":
-        choices = body.get("choices") or []
-        return (choices[0]["message"].get("content") or "") if choices else ""
+        choice = (body.get("choices") or [{}])[0]
+        usage = body.get("usage") or {}
+        return {"text": (choice.get("message") or {}).get("content") or "",
+                "finish_reason": choice.get("finish_reason"),
+                "input_tokens": usage.get("prompt_tokens", 0), "output_tokens": usage.get("completion_tokens", 0)}
     if provider == "anthropic":
-        return "".join(b.get("text", "") for b in body.get("content") or [] if b.get("type") == "text")
+        usage = body.get("usage") or {}
+        return {"text": "".join(b.get("text", "") for b in body.get("content") or [] if b.get("type") == "text"),
+                "finish_reason": body.get("stop_reason"),
+                "input_tokens": usage.get("input_tokens", 0), "output_tokens": usage.get("output_tokens", 0)}
     if provider == "gemini":
+        usage = body.get("usageMetadata") or {}
+        tokens = {"input_tokens": usage.get("promptTokenCount", 0), "output_tokens": usage.get("candidatesTokenCount", 0)}
         candidates = body.get("candidates") or []
         if not candidates:
-            return ""
+            return {"text": "", "finish_reason": (body.get("promptFeedback") or {}).get("blockReason"), **tokens}
         parts = (candidates[0].get("content") or {}).get("parts") or []
-        return "".join(p.get("text", "") for p in parts if not p.get("thought"))
+        return {"text": "".join(p.get("text", "") for p in parts if not p.get("thought")),
+                "finish_reason": candidates[0].get("finishReason"), **tokens}
     raise ValueError(f"unknown provider {provider!r}")
     ### END SOLUTION
     ### BEGIN STARTER
-    # # One branch (or one table row) per provider; return "" when there is no text.
+    # # Errors first; then one branch (or one table row) per provider.
     # raise NotImplementedError("ex-answer-text: write your code here")
     ### END STARTER
 
 # %% mmcourse={"exercise": "ex-answer-text", "role": "visible-tests"}
 def test_openai_plain_and_refusal():
-    body = {"choices": [{"message": {"role": "assistant", "content": "A cat."}}]}
-    expect(answer_text("openai", body), "A cat.")
-    refused = {"choices": [{"message": {"role": "assistant", "content": None, "refusal": "No."}}]}
-    expect(answer_text("openai", refused), "")
+    body = {"choices": [{"message": {"role": "assistant", "content": "A cat."}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 300, "completion_tokens": 3}}
+    expect(read_answer("openai", body), {"text": "A cat.", "finish_reason": "stop", "input_tokens": 300, "output_tokens": 3})
+    refused = {"choices": [{"message": {"role": "assistant", "content": None, "refusal": "No."}, "finish_reason": "stop"}],
+               "usage": {"prompt_tokens": 300, "completion_tokens": 2}}
+    expect(read_answer("openai", refused)["text"], "")
 
 
 def test_anthropic_joins_text_blocks_only():
-    body = {"content": [{"type": "thinking", "thinking": "hmm"}, {"type": "text", "text": "A "},
-                        {"type": "text", "text": "cat."}]}
-    expect(answer_text("anthropic", body), "A cat.")
+    body = {"type": "message", "content": [{"type": "thinking", "thinking": "hmm"}, {"type": "text", "text": "A "},
+                                           {"type": "text", "text": "cat."}],
+            "stop_reason": "end_turn", "usage": {"input_tokens": 280, "output_tokens": 9}}
+    expect(read_answer("anthropic", body),
+           {"text": "A cat.", "finish_reason": "end_turn", "input_tokens": 280, "output_tokens": 9})
 
 
-def test_gemini_skips_thoughts_and_handles_no_candidates():
+def test_gemini_skips_thoughts_and_reads_a_block():
     body = {"candidates": [{"content": {"role": "model", "parts": [
-        {"text": "Let me look.", "thought": True}, {"text": "A "}, {"text": "cat."}]}}]}
-    expect(answer_text("gemini", body), "A cat.")
-    expect(answer_text("gemini", {"promptFeedback": {"blockReason": "SAFETY"}}), "")
+        {"text": "Let me look.", "thought": True}, {"text": "A "}, {"text": "cat."}]}, "finishReason": "STOP"}],
+        "usageMetadata": {"promptTokenCount": 270, "candidatesTokenCount": 3}}
+    expect(read_answer("gemini", body), {"text": "A cat.", "finish_reason": "STOP", "input_tokens": 270, "output_tokens": 3})
+    blocked = read_answer("gemini", {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"promptTokenCount": 9}})
+    expect(blocked, {"text": "", "finish_reason": "SAFETY", "input_tokens": 9, "output_tokens": 0})
+
+
+def test_an_error_raises_with_its_message():
+    try:
+        read_answer("anthropic", {"type": "error", "error": {"type": "invalid_request_error",
+                                                             "message": "max_tokens: Field required"}})
+    except RuntimeError as exc:
+        assert "max_tokens: Field required" in str(exc) and "invalid_request_error" in str(exc), (
+            f"the RuntimeError should carry the error's type and message, got: {exc}")
+        return
+    raise AssertionError("an error response should raise RuntimeError")
 
 # %% mmcourse={"exercise": "ex-answer-text", "role": "hidden-tests"}
 from mmcourse.grading import expect
 
 
-def test_random_pieces_are_joined_in_order(rng):
-    words = ["".join(rng.choice("abcdefgh ") for _ in range(rng.randint(1, 9))) for _ in range(rng.randint(2, 6))]
-    anthropic = {"content": [{"type": "text", "text": w} for w in words]
-                 + [{"type": "tool_use", "id": "t", "name": "x", "input": {}}]}
-    expect(answer_text("anthropic", anthropic), "".join(words))
-    gemini = {"candidates": [{"content": {"parts": [{"text": "secret", "thought": True}]
-                                          + [{"text": w} for w in words]}}]}
-    expect(answer_text("gemini", gemini), "".join(words))
-    openai = {"choices": [{"message": {"content": "".join(words)}}]}
-    expect(answer_text("openai", openai), "".join(words))
+def _words(rng):
+    return ["".join(rng.choice("abcdefgh ") for _ in range(rng.randint(0, 9))) for _ in range(rng.randint(0, 5))]
 
 
-def test_empty_content_lists_give_empty_text():
-    expect(answer_text("anthropic", {"content": []}), "")
-    expect(answer_text("gemini", {"candidates": []}), "")
+def test_random_answers_from_every_provider(rng):
+    for _ in range(8):
+        words, tokens_in, tokens_out = _words(rng), rng.randint(1, 9000), rng.randint(0, 900)
+        text = "".join(words)
+        want = {"text": text, "input_tokens": tokens_in, "output_tokens": tokens_out}
+        finish = rng.choice(["stop", "length", "content_filter"])
+        openai = {"choices": [{"index": 0, "message": {"role": "assistant", "content": text if text or rng.random() < 0.5 else None},
+                               "finish_reason": finish}],
+                  "usage": {"prompt_tokens": tokens_in, "completion_tokens": tokens_out, "total_tokens": tokens_in + tokens_out}}
+        expect(read_answer("openai", openai), {**want, "finish_reason": finish}, what="an OpenAI answer")
+        content = [{"type": "text", "text": w} for w in words]
+        for _ in range(rng.randint(0, 2)):
+            content.insert(rng.randint(0, len(content)), rng.choice([
+                {"type": "thinking", "thinking": "hmm", "signature": "s"},
+                {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}}]))
+        stop = rng.choice(["end_turn", "max_tokens", "stop_sequence", "tool_use", "refusal"])
+        anthropic = {"type": "message", "role": "assistant", "content": content, "stop_reason": stop,
+                     "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}
+        expect(read_answer("anthropic", anthropic), {**want, "finish_reason": stop}, what="a Claude answer")
+        parts = [{"text": w} for w in words]
+        for _ in range(rng.randint(0, 2)):
+            parts.insert(rng.randint(0, len(parts)), {"text": "secret", "thought": True})
+        reason = rng.choice(["STOP", "MAX_TOKENS", "SAFETY"])
+        usage = {"promptTokenCount": tokens_in, "totalTokenCount": tokens_in + tokens_out}
+        if tokens_out:
+            usage["candidatesTokenCount"] = tokens_out
+        gemini = {"candidates": [{"content": {"role": "model", **({"parts": parts} if parts else {})},
+                                  "finishReason": reason}], "usageMetadata": usage}
+        expect(read_answer("gemini", gemini), {**want, "finish_reason": reason}, what="a Gemini answer")
+
+
+def test_random_errors_raise_with_their_message(rng):
+    message = f"demo message {rng.randrange(10**6)}"
+    cases = [("openai", {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}},
+              "invalid_request_error"),
+             ("anthropic", {"type": "error", "error": {"type": "overloaded_error", "message": message}}, "overloaded_error"),
+             ("gemini", {"error": {"code": 429, "message": message, "status": "RESOURCE_EXHAUSTED"}}, "RESOURCE_EXHAUSTED"),
+             ("gemini", [{"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}], "INVALID_ARGUMENT")]
+    for provider, body, kind in cases:
+        try:
+            read_answer(provider, body)
+        except RuntimeError as exc:
+            assert message in str(exc) and kind in str(exc), f"{provider}: the RuntimeError should carry {kind} and the message"
+            continue
+        raise AssertionError(f"a {provider} error body should raise RuntimeError")
+
 
 # %% [markdown] mmcourse={"exercise": "ex-system-prompt", "role": "instructions", "title": "A system prompt in three places", "points": 3, "difficulty": "medium"}
-# ### Exercise 2: a system prompt in three places
+# ### Exercise 3: a system prompt in three places
 # A system prompt (the standing instructions for the whole conversation) lives in a different
 # place at each provider:
 #
@@ -537,7 +756,7 @@ def test_other_system_text_and_a_png(rng):
         assert [m["sha256"] for m in record["media"]] == [digest], f"{provider}: the PNG did not arrive intact"
 
 # %% [markdown] mmcourse={"exercise": "ex-stream-call", "role": "instructions", "title": "Stream from any provider", "points": 3, "difficulty": "medium"}
-# ### Exercise 3: stream from any provider
+# ### Exercise 4: stream from any provider
 # Write a generator `stream_call(provider, prompt, path)` that sends a streaming request and
 # yields the text pieces as they arrive, for all three providers. Use `iter_sse` for the
 # events and the table in the streaming section for where each provider keeps the text.

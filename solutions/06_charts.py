@@ -16,11 +16,13 @@
 # **Objectives**
 # - Draw a chart with matplotlib straight into PNG bytes, ready to send.
 # - Ask for the trend and for the exact values, and see why prose is hard to check.
-# - Demand JSON with each provider's switch (OpenAI `response_format`, Gemini `responseMimeType`,
-#   Claude: the prompt) and parse what comes back, code fences and all.
+# - Demand JSON with each provider's switch (OpenAI `response_format`, Gemini `responseMimeType`;
+#   Claude takes a full JSON Schema or the prompt) and parse what comes back, code fences and all.
 # - Check the numbers against the true values and say which ones are wrong.
 #
 # **Estimated time: 30 min**
+#
+# **Exercises:** 3 (1 easy, 2 medium).
 #
 # **You need:** lesson 05 (`mmcourse.ask`). No API key: offline answers come from the
 # emulator, which recognises the course's charts and answers from their recorded values (it is
@@ -125,7 +127,7 @@ print(gemini_chart("Read the exact value of every bar.", png))
 # |---|---|---|
 # | OpenAI | `"response_format": {"type": "json_object"}` (the messages must mention "JSON") or `{"type": "json_schema", ...}` | valid JSON; with a schema, that shape |
 # | Gemini | `"generationConfig": {"responseMimeType": "application/json"}` (optionally a schema) | valid JSON |
-# | Claude | none in a plain Messages request: say it in the prompt | nothing: parse defensively |
+# | Claude | no schema-less switch; with a JSON Schema, `"output_config": {"format": {"type": "json_schema", "schema": ...}}` (structured outputs, 2026: lessons 07 and 14); without one, say it in the prompt | with a schema, that shape; from the prompt alone, nothing: parse defensively |
 
 # %%
 CHART_PROMPT = (
@@ -140,8 +142,8 @@ print(reading["title"], "|", reading["unit"])
 print(reading["data"])
 
 # %% [markdown]
-# **Predict the output.** Live models, Claude especially, like to wrap JSON in a Markdown code
-# fence. What does `json.loads` do with this answer?
+# **Predict the output.** Live models asked for JSON in the prompt alone (Claude without a
+# schema, for one) like to wrap it in a Markdown code fence. What does `json.loads` do with this answer?
 
 # %%
 fenced = 'Here is the data:\n```json\n{"title": "Quarterly revenue 2025", "data": []}\n```'
@@ -205,8 +207,9 @@ print(gemini_chart("Read the exact value of every bar.", invented))
 # `"openai"`, `"anthropic"` or `"gemini"` in raw `requests`, **turns on the provider's JSON
 # switch** where it has one (OpenAI `response_format` `json_object`; Gemini
 # `generationConfig.responseMimeType`), and returns the parsed JSON (a dict). Claude has no
-# switch: its answer may wrap the JSON in a fence or a sentence, so take the JSON out of the text
-# (from the first `{` to the last `}` is enough here). Use each provider's default model. The
+# schema-less switch (its structured outputs take a whole JSON Schema: lessons 07 and 14), so
+# here it gets the prompt alone: its answer may wrap the JSON in a fence or a sentence, so take
+# the JSON out of the text (from the first `{` to the last `}` is enough here). Use each provider's default model. The
 # check looks at what the emulator received.
 
 # %% [markdown] mmcourse={"exercise": "ex-chart-json", "role": "hint"}
@@ -240,7 +243,7 @@ def chart_json(provider, png):
     response = requests.post(f"{cfg.base_url}/v1/messages", json=body, timeout=60,
                              headers={"x-api-key": cfg.api_key, "anthropic-version": "2023-06-01"})
     response.raise_for_status()
-    text = response.json()["content"][0]["text"]  # Claude has no JSON switch: it may fence the JSON
+    text = response.json()["content"][0]["text"]  # no schema sent, so it may fence the JSON
     return json.loads(text[text.find("{"):text.rfind("}") + 1])  # exercise 2 does this properly
     ### END SOLUTION
     ### BEGIN STARTER

@@ -15,13 +15,15 @@
 #
 # **Objectives**
 # - Describe the record you want as a JSON Schema and send it with the request (OpenAI
-#   `json_schema`, Gemini `responseJsonSchema`, Claude in the prompt).
+#   `json_schema`, Gemini `responseJsonSchema`, Claude `output_config.format`).
 # - Validate the answer twice: its shape (`jsonschema`) and its arithmetic (lines, subtotal, tax, total).
 # - Handle fields that are not on the receipt: `null`, never a guess, and clean up the ways
 #   models write "nothing".
 # - Compare the three providers field by field against the truth.
 #
 # **Estimated time: 35 min**
+#
+# **Exercises:** 3 (1 easy, 2 medium).
 #
 # **You need:** lessons 05 and 06. No API key: offline answers come from the emulator, which
 # recognises the course receipts (even the blurry phone photo) and answers from their
@@ -55,11 +57,14 @@ show_image(receipt, max_edge=300)
 #
 # The schema follows the rules of OpenAI's strict mode (OpenAI structured-outputs docs, 2026):
 # every property listed in `required`, `additionalProperties: false`, and "may be missing"
-# spelled as a `null` type rather than as an optional key.
+# spelled as a `null` alternative (`anyOf`) rather than as an optional key. `anyOf` is also how
+# the Anthropic SDK writes a nullable field for Claude's structured outputs
+# (anthropic-sdk-python `transform_schema`, 2026); whether Claude takes a `type` list such as
+# `["string", "null"]` is unconfirmed, so this schema avoids it.
 
 # %%
 def nullable(kind):
-    return {"type": [kind, "null"]}
+    return {"anyOf": [{"type": kind}, {"type": "null"}]}
 
 
 ITEM_SCHEMA = {
@@ -195,12 +200,17 @@ show_image(photo, max_edge=300)
 # Each provider gets its own way of asking for the schema. Lesson 05's `mmcourse.ask` merges
 # extra keyword arguments into the request body, so one table of options is enough: OpenAI's
 # `response_format` as above; Gemini's `generationConfig` with `responseMimeType` and
-# `responseJsonSchema` (Gemini API structured-output docs, 2026); Claude, the prompt alone.
+# `responseJsonSchema` (Gemini API structured-output docs, 2026); Claude's **structured
+# outputs**, `output_config` with `format` `{"type": "json_schema", "schema": ...}`, generally
+# available since 2026-01-29 with no beta header (Anthropic structured-outputs docs;
+# anthropic-sdk-python 0.77.0). Claude's JSON comes back in an ordinary `text` block. Lesson 14
+# uses the same schema with tools.
 
 # %% [markdown]
-# Claude has no schema switch here, and live it likes to wrap JSON in a code fence, often after a
-# sentence ("Here is the receipt:"). `json_in(text)` takes the JSON out of such an answer
-# (lesson 06's exercise 2 writes the full version).
+# Without a schema switch (a prompt alone, or an older model) live models like to wrap JSON in a
+# code fence, often after a sentence ("Here is the receipt:"). `json_in(text)` takes the JSON out
+# of such an answer (lesson 06's exercise 2 writes the full version); it costs nothing on plain
+# JSON, so keep it as a safety net.
 
 # %%
 def json_in(text):
@@ -216,7 +226,7 @@ def json_in(text):
 SCHEMA_OPTIONS = {
     "openai": {"response_format": {"type": "json_schema",
                                    "json_schema": {"name": "receipt", "schema": RECEIPT_SCHEMA, "strict": True}}},
-    "anthropic": {},
+    "anthropic": {"output_config": {"format": {"type": "json_schema", "schema": RECEIPT_SCHEMA}}},
     "gemini": {"generationConfig": {"responseMimeType": "application/json",
                                     "responseJsonSchema": RECEIPT_SCHEMA, "maxOutputTokens": 2048}},
 }
@@ -252,8 +262,8 @@ print(f"{'items':<15}" + "".join(f"{len(r['items']):>11}" for r in readings.valu
 #
 # - OpenAI: `response_format` of type `json_schema` with `RECEIPT_SCHEMA`;
 # - Gemini: `generationConfig` with `responseMimeType: "application/json"` and `responseJsonSchema`;
-# - Claude: the prompt only (its answer may come in a code fence, after a sentence: `json_in`
-#   above copes).
+# - Claude: `output_config` with `format` `{"type": "json_schema", "schema": RECEIPT_SCHEMA}`
+#   (the JSON comes in `content[0].text`; `json_in` above also copes with a fenced answer).
 
 # %% [markdown] mmcourse={"exercise": "ex-receipt-request", "role": "hint"}
 # `openai_receipt` above is the OpenAI branch. For the others reuse lesson 05's builders:
@@ -282,7 +292,9 @@ def extract_receipt(provider, path):
                                  headers={"x-goog-api-key": cfg.api_key}, timeout=60)
         response.raise_for_status()
         return json.loads(response.json()["candidates"][0]["content"]["parts"][0]["text"])
-    body = {"model": model, "max_tokens": 2048, "messages": [{"role": "user", "content": [
+    body = {"model": model, "max_tokens": 2048,
+            "output_config": {"format": {"type": "json_schema", "schema": RECEIPT_SCHEMA}},
+            "messages": [{"role": "user", "content": [
         {"type": "image", "source": {"type": "base64", "media_type": mime, "data": b64}},
         {"type": "text", "text": RECEIPT_PROMPT}]}]}
     response = requests.post(f"{cfg.base_url}/v1/messages", json=body, timeout=60,
@@ -318,6 +330,10 @@ def test_the_schema_travelled_with_the_request():
     config = last_request("gemini")["request"].get("generationConfig") or {}
     assert config.get("responseMimeType") == "application/json", "Gemini: responseMimeType application/json"
     assert config.get("responseJsonSchema") == RECEIPT_SCHEMA, "Gemini: send RECEIPT_SCHEMA as responseJsonSchema"
+    extract_receipt("anthropic", receipt)
+    fmt = (last_request("anthropic")["request"].get("output_config") or {}).get("format") or {}
+    assert fmt.get("type") == "json_schema", "Claude: output_config.format type json_schema"
+    assert fmt.get("schema") == RECEIPT_SCHEMA, "Claude: send RECEIPT_SCHEMA as output_config.format.schema"
 
 # %% mmcourse={"exercise": "ex-receipt-request", "role": "hidden-tests"}
 import hashlib

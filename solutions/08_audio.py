@@ -17,9 +17,13 @@
 # - Read a WAV file's header yourself: sample rate, channels, bit depth, duration, size as base64.
 # - Send audio to Gemini as `inline_data` and get a transcript, a summary and action items as JSON.
 # - Send audio to OpenAI as an `input_audio` part, to a model that accepts it.
+# - Transcribe with OpenAI's speech-to-text endpoint (`/v1/audio/transcriptions`): a multipart
+#   upload, `whisper-1` or `gpt-4o-transcribe`, and its `response_format`s (text, subtitles, timestamps).
 # - Build a transcribe-then-analyse pipeline for Claude, which takes no audio.
 #
-# **Estimated time: 35 min**
+# **Estimated time: 45 min**
+#
+# **Exercises:** 4 (1 easy, 3 medium).
 #
 # **You need:** lessons 05-07. No API key: offline answers come from the emulator, which
 # recognises the course's recordings (and their transcripts) and answers from their recorded
@@ -207,6 +211,98 @@ print("course default for audio:", audio_model)
 response = post_openai(openai_audio_body(audio_model, "Transcribe this recording word for word.", wav))
 response.raise_for_status()
 print(response.json()["choices"][0]["message"]["content"])
+
+# %% [markdown]
+# ## OpenAI's speech-to-text endpoint: `/v1/audio/transcriptions`
+#
+# When a tutorial says "use Whisper", it means this endpoint, not a chat model: you send the
+# audio file and get its words back, nothing else. It is also the course's first request that is
+# **not JSON**: a `multipart/form-data` form, like a file upload (lesson 10), with the raw bytes
+# and no base64 (OpenAI's OpenAPI spec, `CreateTranscriptionRequest`, 2026):
+#
+# | field | value |
+# |---|---|
+# | `file` | the audio, with a filename whose extension names the format: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, webm |
+# | `model` | `whisper-1`, `gpt-4o-transcribe`, `gpt-4o-mini-transcribe` (and a few newer variants) |
+# | `response_format` | `json` (the default), `text`, `srt`, `verbose_json`, `vtt`; `gpt-4o-transcribe` and `gpt-4o-mini-transcribe` answer `json` only |
+# | `language`, `prompt` | optional: an ISO-639-1 code (`en`), and words to expect (names, jargon) |
+#
+# The request body may be at most 25 MB (26,214,400 bytes); above that the answer is a 413.
+# Offline, the emulator recognises the course recording by its bytes and answers with its
+# recorded transcript: no speech recognition runs.
+
+# %% tags=["nbval-check-output"]
+TRANSCRIBE_URL = f"{conf['openai'].base_url}/audio/transcriptions"
+OPENAI_AUTH = {"Authorization": f"Bearer {conf['openai'].api_key}"}
+
+response = requests.post(
+    TRANSCRIBE_URL, headers=OPENAI_AUTH, timeout=120,
+    files={"file": ("meeting_excerpt.wav", wav, "audio/wav")},  # (filename, bytes, MIME type)
+    data={"model": "gpt-4o-transcribe"},
+)
+response.raise_for_status()
+heard = response.json()
+print(heard["text"])
+print(heard["usage"])
+
+# %% [markdown]
+# `requests` builds the form for you from `files=` (the file parts) and `data=` (the text
+# fields); do not set `Content-Type` yourself, because it carries the boundary between the parts.
+#
+# **Predict:** the JSON requests above carried the WAV as base64, a third bigger than the file.
+# How big is this multipart body compared with the file?
+
+# %% tags=["nbval-check-output"]
+prepared = requests.Request("POST", TRANSCRIBE_URL, files={"file": ("meeting_excerpt.wav", wav, "audio/wav")},
+                            data={"model": "gpt-4o-transcribe"}).prepare()
+print(prepared.headers["Content-Type"].split(";")[0])
+print(f"file {len(wav):,} bytes; multipart body {len(prepared.body):,} bytes; "
+      f"as base64 in JSON {len(base64.b64encode(wav)):,} characters")
+
+# %% [markdown]
+# The file plus a few hundred bytes of form: no base64, so nearly all of the 25 MB limit is
+# audio.
+#
+# `whisper-1` also writes **subtitles** and **timestamps**. `srt` and `vtt` come back as plain
+# text, not JSON; `verbose_json` adds the segments with their start and end times:
+
+# %% tags=["nbval-check-output"]
+srt = requests.post(TRANSCRIBE_URL, headers=OPENAI_AUTH, timeout=120,
+                    files={"file": ("meeting_excerpt.wav", wav, "audio/wav")},
+                    data={"model": "whisper-1", "response_format": "srt"})
+srt.raise_for_status()
+print(srt.headers["content-type"].split(";")[0])
+print("\n".join(srt.text.splitlines()[:7]))
+
+# %% tags=["nbval-check-output"]
+verbose = requests.post(TRANSCRIBE_URL, headers=OPENAI_AUTH, timeout=120,
+                        files={"file": ("meeting_excerpt.wav", wav, "audio/wav")},
+                        data={"model": "whisper-1", "response_format": "verbose_json"}).json()
+print(verbose["language"], verbose["duration"], "s;", verbose.get("usage"))
+for segment in verbose["segments"][:3]:
+    print(f"{segment['start']:6.2f} - {segment['end']:6.2f} {segment['text'].strip()}")
+
+# %% [markdown]
+# `whisper-1` bills by the second (`usage.type: "duration"`), `gpt-4o-transcribe` and `gpt-4o-mini-transcribe` by tokens.
+# Offline the segment times are the course data's speaker turns.
+#
+# **Predict:** subtitles from `gpt-4o-transcribe`, with `response_format: "srt"`?
+
+# %% tags=["nbval-check-output"]
+response = requests.post(TRANSCRIBE_URL, headers=OPENAI_AUTH, timeout=120,
+                         files={"file": ("meeting_excerpt.wav", wav, "audio/wav")},
+                         data={"model": "gpt-4o-transcribe", "response_format": "srt"})
+print(response.status_code, response.json()["error"]["param"])
+
+# %% [markdown]
+# A 400: the spec says "For `gpt-4o-transcribe` and `gpt-4o-mini-transcribe`, the only supported
+# format is `json`" (the live message may be worded differently). For subtitles, use `whisper-1`.
+#
+# | you want | use |
+# |---|---|
+# | the words of a recording, cheaply, or subtitles and timestamps | `/v1/audio/transcriptions` (`whisper-1` for `srt`/`vtt`/`verbose_json`) |
+# | an answer about the audio in one call (a summary, action items) | a chat model that listens: Gemini `inline_data`, or OpenAI `input_audio` on an audio model |
+# | Claude to analyse a meeting | a transcript from either, then text to Claude (next section) |
 
 # %% [markdown]
 # ## Claude: transcribe, then analyse
@@ -511,3 +607,85 @@ def test_the_voicemail_in_either_format(rng):
     content = record["request"]["messages"][-1]["content"]
     text = content if isinstance(content, str) else "".join(b.get("text", "") for b in content)
     assert text.endswith(transcript_text), "the Claude message ends with the transcript"
+
+# %% [markdown] mmcourse={"exercise": "ex-whisper-segments", "role": "instructions", "title": "Timestamps from the transcription endpoint", "points": 3, "difficulty": "medium"}
+# ### Exercise 4: timestamps from the transcription endpoint
+# Write `transcribe_segments(base_url, api_key, path)` that sends the audio file at `path` to
+# `{base_url}/audio/transcriptions` as a multipart form: the `file` with the file's own name and
+# its MIME type (`mmcourse.sniff_mime` reads it from the bytes), `model` `whisper-1` and
+# `response_format` `verbose_json`. Return the segments as a list of dicts
+# `{"start": float, "end": float, "text": str}`, in order, with each text stripped of the
+# spaces around it. Raise `requests.HTTPError` for an error status.
+
+# %% [markdown] mmcourse={"exercise": "ex-whisper-segments", "role": "hint"}
+# `files={"file": (Path(path).name, audio, mime)}` and `data={"model": ..., "response_format": ...}`,
+# like the `verbose` cell above; then one dict per item of `r.json()["segments"]`.
+
+# %% mmcourse={"exercise": "ex-whisper-segments", "role": "solution"}
+def transcribe_segments(base_url, api_key, path):
+    ### BEGIN SOLUTION
+    audio = Path(path).read_bytes()
+    r = requests.post(f"{base_url}/audio/transcriptions", headers={"Authorization": f"Bearer {api_key}"},
+                      files={"file": (Path(path).name, audio, mmcourse.sniff_mime(audio))},
+                      data={"model": "whisper-1", "response_format": "verbose_json"}, timeout=120)
+    r.raise_for_status()
+    return [{"start": float(s["start"]), "end": float(s["end"]), "text": s["text"].strip()}
+            for s in r.json()["segments"]]
+    ### END SOLUTION
+    ### BEGIN STARTER
+    # raise NotImplementedError("ex-whisper-segments: write your code here")
+    ### END STARTER
+
+# %% mmcourse={"exercise": "ex-whisper-segments", "role": "visible-tests"}
+from mmcourse.grading import last_request
+
+
+def test_the_meetings_speaker_turns():
+    cfg = offline_config("openai")
+    segments = transcribe_segments(cfg.base_url, cfg.api_key, meeting)
+    expect(len(segments), len(truth["segments"]), what="the number of segments")
+    expect(segments[0], {"start": 0.25, "end": 4.61,
+                         "text": "Okay, let's wrap up. We agreed to move the launch to April fourteenth."},
+           what="the first segment")
+
+
+def test_the_form_that_reached_the_endpoint():
+    cfg = offline_config("openai")
+    transcribe_segments(cfg.base_url, cfg.api_key, meeting)
+    record = last_request("openai")
+    assert record is not None and record["path"] == "/v1/audio/transcriptions", "send it to /audio/transcriptions"
+    assert record["verdict"] == "accepted", f"the endpoint refused it: {record['error']}"
+    expect(record["request"].get("model"), "whisper-1", what="model")
+    expect(record["request"].get("response_format"), "verbose_json", what="response_format")
+    expect((record["request"].get("file") or {}).get("filename"), "meeting_excerpt.wav", what="the file's name")
+
+# %% mmcourse={"exercise": "ex-whisper-segments", "role": "hidden-tests"}
+import hashlib
+
+import requests
+
+from mmcourse import datasets
+from mmcourse.grading import expect, last_request
+
+
+def test_random_recordings(rng):
+    cfg = offline_config("openai")
+    rel = rng.choice(["audio/delivery_voicemail.wav", "audio/delivery_voicemail.flac", "audio/meeting_excerpt.wav"])
+    path = datasets.path(rel)
+    segments = transcribe_segments(cfg.base_url, cfg.api_key, str(path))
+    want = [{"start": float(s["start"]), "end": float(s["end"]), "text": s["text"].strip()}
+            for s in datasets.entry(rel)["truth"]["segments"]]
+    expect(segments, want, what=f"the segments of {rel}")
+    record = last_request("openai")
+    expect(record["media"][0]["sha256"], hashlib.sha256(path.read_bytes()).hexdigest(), what="the audio sent")
+    expect(record["request"]["file"]["filename"], path.name, what="the file's name")
+
+
+def test_a_file_that_is_not_audio_raises(rng):
+    cfg = offline_config("openai")
+    rel = rng.choice(["documents/invoice.pdf", "photos/coffee.jpg"])
+    try:
+        transcribe_segments(cfg.base_url, cfg.api_key, str(datasets.path(rel)))
+    except requests.HTTPError:
+        return
+    raise AssertionError(f"the endpoint answers 400 for {rel}: raise requests.HTTPError")

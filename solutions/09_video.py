@@ -21,6 +21,8 @@
 #
 # **Estimated time: 40 min**
 #
+# **Exercises:** 3 (1 easy, 2 medium, 0 hard).
+#
 # **You need:** lessons 05-08. No API key: offline answers come from the emulator, which
 # recognises the course video and each frame sampled from it (and the frame's time) and answers
 # from the recorded scene list; it is not a model.

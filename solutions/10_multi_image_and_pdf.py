@@ -16,8 +16,13 @@
 # - Send a PDF three ways: Claude's `document` block, Gemini's `inline_data` (or an uploaded
 #   file), OpenAI's `file` part.
 # - Know the limits per request and why the same PDF costs different token counts per provider.
+# - Choose how to hand a file over: base64 inline, a file id (upload once, refer many times) or
+#   a URL, knowing what each provider accepts and what each costs in bytes sent.
+# - Delete the files you uploaded.
 #
-# **Estimated time: 35 min**
+# **Estimated time: 45 min**
+#
+# **Exercises:** 2 (1 easy, 1 medium).
 #
 # **You need:** lessons 02 to 04 (one image to each provider over raw HTTP). No key: offline,
 # the emulator answers from the course data's ground truth, not from a model.
@@ -381,6 +386,140 @@ print(response.json()["choices"][0]["message"]["content"])
 # under 1M tokens (600 pages otherwise); Gemini 50 MB or 1,000 pages per PDF; OpenAI 512 MB per
 # file upload. Sources: Anthropic PDF-support docs, Gemini document-processing docs, OpenAI
 # files API reference.
+#
+# ### Clean up: delete what you uploaded
+#
+# An uploaded file stays at OpenAI (and at Anthropic) until **you** delete it; Gemini removes
+# it after 48 hours. Both files above have done their job, so delete them now, with the same
+# `DELETE` requests as lesson 16 (which comes back to retention and to all three providers):
+# `DELETE {base}/files/{id}` at OpenAI, `DELETE /v1beta/{name}` at Gemini.
+
+# %% tags=["nbval-check-output"]
+gone = requests.delete(f"{OPENAI.base_url}/files/{file_id}",
+                       headers={"Authorization": f"Bearer {OPENAI.api_key}"}, timeout=60)
+print("openai:", gone.status_code, {key: gone.json()[key] for key in ("object", "deleted")})
+gone = requests.delete(f"{GEMINI.base_url}/v1beta/{uploaded['name']}",
+                       headers={"x-goog-api-key": GEMINI.api_key}, timeout=60)
+print("gemini:", gone.status_code, gone.json())
+
+# %% [markdown]
+# **Predict:** what does OpenAI answer now to a `GET` of the file you just deleted?
+
+# %% tags=["nbval-check-output"]
+again = requests.get(f"{OPENAI.base_url}/files/{file_id}", headers={"Authorization": f"Bearer {OPENAI.api_key}"},
+                     timeout=60)
+print(again.status_code, again.json()["error"]["type"])
+
+# %% [markdown]
+# A 404: the id is gone for good, so a request that still names it fails too. Delete a file when
+# you no longer ask about it, not while requests that use it may still be sent.
+#
+# ## Three ways to hand over a file: inline, file id, URL
+#
+# Every request so far carried the file itself or a reference to an upload. There is a third
+# way: a **URL** that the provider downloads itself. What each provider accepts (2026; provider
+# API references and the 2026 facts sheet):
+#
+# | | inline (base64 in the JSON) | file id (upload once) | URL (the provider downloads it) |
+# |---|---|---|---|
+# | OpenAI Chat | `image_url.url` = data URL; `file.file_data` = data URL | `{"type": "file", "file": {"file_id"}}` (PDF) | `image_url.url` = https URL (images only) |
+# | OpenAI Responses (lesson 13) | `input_image.image_url`, `input_file.file_data` | `input_image.file_id`, `input_file.file_id` | `input_image.image_url`, `input_file.file_url` |
+# | Anthropic | `source: {"type": "base64", ...}` | `source: {"type": "file", "file_id"}` (beta header) | `source: {"type": "url", "url"}` for images and PDFs |
+# | Gemini | `inline_data` | `file_data.file_uri` from the File API | `file_data.file_uri` = public https URL (since 12 January 2026), or a YouTube link |
+#
+# **Predict:** you ask 10 questions about the annual report. How many bytes of request body does
+# each way send in all? Write down a guess for each, then run the cell.
+
+# %% tags=["nbval-check-output"]
+import json
+
+QUESTIONS = 10
+pdf_bytes = datasets.path(PDF).read_bytes()
+question = {"type": "text", "text": PDF_QUESTION}
+
+
+def body_size(pdf_block):
+    """The bytes of one Claude request body that carries the PDF as ``pdf_block``."""
+    return len(json.dumps({"model": MODELS["anthropic"], "max_tokens": 500,
+                           "messages": [{"role": "user", "content": [pdf_block, question]}]}))
+
+
+inline = body_size({"type": "document", "source": {"type": "base64", "media_type": "application/pdf",
+                                                   "data": base64.b64encode(pdf_bytes).decode("ascii")}})
+by_id = body_size({"type": "document", "source": {"type": "file", "file_id": "file_011CNha8iCJcU1wXNR6q4V8w"}})
+by_url = body_size({"type": "document", "source": {"type": "url",
+                                                   "url": "https://example.com/reports/annual_report.pdf"}})
+print(f"the PDF: {len(pdf_bytes):,} bytes, {len(base64.b64encode(pdf_bytes)):,} as base64")
+print(f"inline:  {QUESTIONS} x {inline:,} = {QUESTIONS * inline:>8,} bytes sent")
+print(f"file id: {len(pdf_bytes):,} once + {QUESTIONS} x {by_id} = {len(pdf_bytes) + QUESTIONS * by_id:>8,} bytes sent")
+print(f"URL:     {QUESTIONS} x {by_url} = {QUESTIONS * by_url:>8,} bytes sent (the provider downloads the PDF)")
+
+# %% [markdown]
+# Base64 makes the file a third bigger, and inline sends it with **every** request. A file id
+# sends it once. A URL sends almost nothing, but the provider downloads it, so it must be
+# reachable from the provider's servers. None of this changes the **tokens**: the model reads the
+# same pages however they arrive, and you pay for them on every request (lesson 12).
+#
+# ### URLs offline: the emulator never fetches the internet
+#
+# The emulator has no network access and **never fetches a URL from the internet**. It serves the
+# course's own `data/` folder at its own address, `<emulator>/_mmcourse/data/<path>`, and
+# "downloads" only URLs of that form, reading them from disk. Any other URL gets the error the
+# real provider answers when it cannot download one. Live, the provider really downloads the
+# URL, so it must be public (`127.0.0.1` is your machine, which OpenAI's servers cannot reach).
+
+# %%
+from mmcourse.emulator import urls
+
+photo_url = urls.data_url_for(ANTHROPIC.base_url, "photos/chelsea.jpg") if ANTHROPIC.offline else None
+print(photo_url or "anthropic is live: the emulator's data URLs are not reachable from Anthropic")
+
+# %% tags=["nbval-check-output"]
+if photo_url:
+    response = requests.post(
+        f"{ANTHROPIC.base_url}/v1/messages",
+        headers={"x-api-key": ANTHROPIC.api_key, "anthropic-version": "2023-06-01"},
+        json={"model": MODELS["anthropic"], "max_tokens": 300, "messages": [{"role": "user", "content": [
+            {"type": "image", "source": {"type": "url", "url": photo_url}},
+            {"type": "text", "text": "What animal is in the photo?"},
+        ]}]},
+        timeout=120,
+    )
+    response.raise_for_status()
+    print(response.json()["content"][0]["text"])
+
+# %% [markdown]
+# A URL that cannot be downloaded is a **400**, not a retry: each provider words it its own way.
+# This one fails offline and live alike (`example.com` serves no such photo):
+
+# %% tags=["nbval-check-output"]
+missing = "https://example.com/no-such-photo.jpg"
+response = requests.post(
+    f"{OPENAI.base_url}/chat/completions", headers={"Authorization": f"Bearer {OPENAI.api_key}"},
+    json={"model": MODELS["openai"], "max_completion_tokens": 300, "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": missing}}, {"type": "text", "text": "What is this?"}]}]},
+    timeout=120,
+)
+print("openai:", response.status_code, response.json()["error"]["code"])
+response = requests.post(
+    f"{GEMINI.base_url}/v1beta/models/{MODELS['gemini']}:generateContent",
+    headers={"x-goog-api-key": GEMINI.api_key},
+    json={"contents": [{"role": "user", "parts": [
+        {"file_data": {"mime_type": "image/jpeg", "file_uri": missing}}, {"text": "What is this?"}]}]},
+    timeout=120,
+)
+print("gemini:", response.status_code, response.json()["error"]["status"])
+
+# %% [markdown]
+# ### Which one when
+#
+# | situation | use | why |
+# |---|---|---|
+# | one small file, asked about once (a photo, a one-page scan) | inline base64 | one request, nothing to clean up; a third bigger on the wire |
+# | a file asked about many times, or a big one | file id | sent once, and each request stays small under Claude's 32 MB and Gemini's 100 MB per-request caps (upload limits: OpenAI 512 MB, Anthropic 500 MB, Gemini 2 GB per file) |
+# | the file is already public on the web (a product image, a published report) | URL | you send a few bytes; the provider downloads it, every time |
+# | anything private | inline, or a file id you delete afterwards | a URL must be public, which a private file should never be |
+# | video longer than a few seconds (lesson 09) | Gemini File API (file id) | too big to inline; it needs processing before use |
 
 # %% [markdown] mmcourse={"exercise": "ex-labelled-images", "role": "instructions", "title": "Several labelled images to Claude", "points": 3, "difficulty": "medium"}
 # ### Exercise: several labelled images to Claude
@@ -583,7 +722,8 @@ def test_the_parts_are_accepted_by_each_provider():
 # - Several images: one message, one part per image, a text label before each, the question last.
 # - A PDF is an image part with another type: Claude `document`, Gemini `inline_data` with
 #   `application/pdf`, OpenAI `file` with a filename and a data URL.
-# - Upload big or reused files once and send a reference; inline base64 travels every time.
+# - Upload big or reused files once and send a reference; inline base64 travels every time;
+#   a URL sends a few bytes but must be public. Delete what you uploaded when you are done.
 # - Providers count the same PDF very differently: lesson 12 turns token counts into money.
 #
 # Next: lesson 11, when calls fail.

@@ -18,6 +18,8 @@
 #
 # **Estimated time: 40 min**
 #
+# **Exercises:** 3 (1 easy, 2 medium, 0 hard).
+#
 # **You need:** lessons 02 to 05. No key: offline, the emulator validates every request as
 # strictly as the real API and answers errors in each provider's exact shape (answers to valid
 # requests come from the course data's ground truth, not a model). The cells that **inject

@@ -18,6 +18,8 @@
 #
 # **Estimated time: 35 min**
 #
+# **Exercises:** 2 (1 easy, 1 medium, 0 hard).
+#
 # **You need:** lessons 02 to 05 and 11. No key: offline, the emulator reports token usage with
 # the same published algorithms (its answers come from the course data's ground truth, not a
 # model). Prices are a dated snapshot: check the providers' pricing pages before you budget.

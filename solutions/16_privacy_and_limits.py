@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # 14 · Privacy, limits, and when not to send an image
+# # 16 · Privacy, limits, and when not to send an image
 #
 # Everything you send to a provider leaves your machine: the pixels, and much more. This lesson
 # is about what travels with a file, how to take it out, how to clean up what you uploaded, and
@@ -296,7 +296,7 @@ def test_random_boxes_on_random_images(rng):
 # %% [markdown]
 # ## Clean up what you uploaded
 #
-# Lesson 10 uploaded files and never deleted them. Uploaded files stay on the provider's side:
+# Lesson 10 deleted its uploads at the end; many scripts never do. Uploaded files stay on the provider's side:
 #
 # | Provider | Kept | Delete |
 # |---|---|---|

@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # 15 · Appendix: the same calls through the official SDKs
+# # 18 · Appendix: the same calls through the official SDKs
 #
 # You wrote every request of this course by hand with `requests`. In a project you will often
 # use the providers' own Python packages (`openai`, `anthropic`, `google-genai`) instead. This

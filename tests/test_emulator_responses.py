@@ -402,3 +402,25 @@ def test_cancel_of_a_foreground_response_is_refused(oai):
     with pytest.raises(openai.BadRequestError, match="background=true"):
         oai.responses.cancel(created.id)
 
+
+
+# ---------------------------------------------------------------- replayed assistant turns
+
+
+def test_an_assistant_turn_with_input_text_is_refused_as_the_real_api_does(origin, api_key):
+    r = post(origin, api_key, {"model": MODEL, "input": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": [{"type": "input_text", "text": "Hello! How can I help?"}]},
+        {"role": "user", "content": "What is 2 + 2?"}]})
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["message"] == "Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'."
+    assert (error["param"], error["code"]) == ("input[1].content[0]", "invalid_value")
+
+
+def test_an_assistant_turn_with_output_text_is_accepted(origin, api_key):
+    r = post(origin, api_key, {"model": MODEL, "input": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": [{"type": "output_text", "text": "Hello! How can I help?"}]},
+        {"role": "user", "content": "What is 2 + 2?"}]})
+    assert r.status_code == 200, r.text

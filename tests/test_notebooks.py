@@ -10,6 +10,7 @@ import pytest
 
 from mmcourse import registry
 from mmcourse.emulator.models import SNAPSHOTS
+from mmcourse.emulator.transcription import MODELS as TRANSCRIPTION_MODELS
 from mmcourse.grading.release import PREDICT_TAG, is_predict_question
 from mmcourse.notebooks import HOME_PATH, MAX_NOTEBOOK_BYTES, SECRET_PATTERNS, sources
 
@@ -17,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Not preceded by a word character or a dash, so exercise ids like ex-claude-pipeline are not model ids.
 MODEL_LIKE = re.compile(r"(?<![\w-])(gpt-[0-9][\w.-]*|gpt-audio[\w.-]*|o[1-9]-mini|claude-[a-z0-9][\w.-]*|gemini-[0-9][\w.-]*)")
-# A response names the dated snapshot of the model asked for (gpt-4o -> gpt-4o-2024-08-06).
-KNOWN = set(registry.model_ids()) | {r.id for r in registry.RETIRED} | set(SNAPSHOTS.values())
+# A response names the dated snapshot of the model asked for (gpt-4o -> gpt-4o-2024-08-06);
+# speech-to-text models (gpt-4o-transcribe, lesson 08) live with their endpoint, not in the registry.
+KNOWN = (set(registry.model_ids()) | {r.id for r in registry.RETIRED} | set(SNAPSHOTS.values())
+         | set(TRANSCRIPTION_MODELS))
 
 
 def ids(paths):

@@ -47,6 +47,7 @@ from mmcourse.emulator import (
     gemini_wire,
     limits,
     openai_wire,
+    registered,
     urls,
 )
 from mmcourse.emulator.routes import ExactRoute, match_route
@@ -345,6 +346,15 @@ class EmulatorApp:
     def batch_outcomes(self, scope: str, data: dict, query: dict) -> dict | None:
         return batches.admin(self.state, "POST", scope, data)
 
+    def register_documents(self, scope: str, data: dict, query: dict) -> dict:
+        return registered.admin("POST", data)  # ground truth of documents made at grading time
+
+    def count_documents(self, scope: str, data: dict, query: dict) -> dict:
+        return registered.admin("GET", data)
+
+    def forget_documents(self, scope: str, data: dict, query: dict) -> dict:
+        return registered.admin("DELETE", data)
+
     def reset(self, scope: str, data: dict, query: dict) -> dict:
         self.state.reset(scope)
         attached.forget(self.state, scope)  # responses, prompt caches, batch jobs
@@ -362,6 +372,9 @@ ADMIN_ENDPOINTS: dict[tuple[str, str], Callable[..., dict | None]] = {
     ("POST", "limits"): EmulatorApp.set_limit,
     ("GET", "batches"): EmulatorApp.batch_clock,
     ("POST", "batches"): EmulatorApp.batch_outcomes,
+    ("POST", "documents"): EmulatorApp.register_documents,
+    ("GET", "documents"): EmulatorApp.count_documents,
+    ("DELETE", "documents"): EmulatorApp.forget_documents,
     ("POST", "reset"): EmulatorApp.reset,
 }
 

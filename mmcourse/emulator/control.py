@@ -84,6 +84,15 @@ class EmulatorControl:
         """Limit ``provider`` to ``requests_per_minute`` in this scope (None removes the limit)."""
         self._call("POST", "limits", {"provider": provider, "requests_per_minute": requests_per_minute})
 
+    def register_documents(self, documents: list[dict]) -> int:
+        """Register the ground truth of documents made at run time (manifest-like entries:
+        path, kind, mime, sha256, truth), so the emulator answers about them
+        (``mmcourse.emulator.registered``). Returns how many are registered."""
+        return self._call("POST", "documents", {"documents": documents})["registered"]
+
+    def clear_documents(self) -> None:
+        self._call("DELETE", "documents")
+
     def reset(self) -> None:
         """Forget this scope's log, faults, limits and uploaded files."""
         self._call("POST", "reset")

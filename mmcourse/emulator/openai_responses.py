@@ -77,7 +77,10 @@ NOT_EMULATED = {
 ROLES = ("user", "assistant", "system", "developer")
 path_convertor("openai_response_id", r"resp_[^/]+")  # a stored response's id
 INPUT_PARTS = ("input_text", "input_image", "input_file")
-ASSISTANT_PARTS = ("output_text", "refusal", "input_text")
+# An assistant turn replayed in ``input`` holds what the model wrote: since October 2025 the real
+# API refuses input_text there ("Invalid value: 'input_text'. Supported values are: 'output_text'
+# and 'refusal'.", param input[N].content[M], quoted in many public client issues, 2025-2026).
+ASSISTANT_PARTS = ("output_text", "refusal")
 ITEM_TYPES = ("message", "function_call", "function_call_output")
 IMAGE_DETAILS = ("low", "high", "auto", "original")
 TEXT_FORMATS = ("text", "json_object", "json_schema")
@@ -375,6 +378,9 @@ class ResponsesApi:
         kind = part.get("type")
         if kind is None:
             raise _missing(rpath(*where, "type"))
+        if allowed == ASSISTANT_PARTS and kind not in allowed:
+            raise _error(400, f"Invalid value: '{kind}'. Supported values are: 'output_text' and 'refusal'.",
+                         rpath(*where), "invalid_value")
         if kind not in allowed:
             raise _invalid_value(rpath(*where, "type"), kind, allowed)
         out.blocks.append(part)

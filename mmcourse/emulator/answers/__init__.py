@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mmcourse.emulator import registered
 from mmcourse.emulator.answers.common import UNKNOWN_PREFIX, MediaItem
 from mmcourse.emulator.answers.dispatch import _dispatch
 from mmcourse.emulator.answers.text_only import _text_only, evaluate_arithmetic
@@ -60,6 +61,7 @@ def compose_answer(
     """
     if manifest is None:
         manifest, default_dir = default_manifest()
+        manifest = registered.with_registered(manifest)  # documents a grader made at run time
         data_dir = data_dir or default_dir
     prompt = prompt or ""
     seen = [recognise(m.data, m.mime, manifest=manifest, data_dir=data_dir) for m in media]

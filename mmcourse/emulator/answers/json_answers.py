@@ -57,6 +57,7 @@ def _derived(rec: Recognition) -> dict:
             view["sum"] = sum(values)
     if kind == "receipt":
         view["item_count"] = len(truth.get("items") or [])
+        view["expense_category"] = expense_category(truth)
     if kind == "dashboard":
         view["differences"] = [d for ds in (truth.get("differences_from") or {}).values() for d in ds]
     if kind == "design":
@@ -103,7 +104,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "items_visible": ("subjects",), "things": ("subjects",),
     "colours": ("colors", "dominant_colors"), "dominant_colours": ("colors", "dominant_colors"),
     "colors": ("colors", "dominant_colors"), "main_colors": ("colors",), "palette": ("colors",),
-    "category": ("category", "kind"), "class": ("category",), "label_name": ("category",),
+    "category": ("category", "expense_category", "kind"), "class": ("category",),
+    "expense_type": ("expense_category",), "spending_category": ("expense_category",), "label_name": ("category",),
     "text": ("text", "transcript"), "transcription": ("transcript",), "speech": ("transcript",),
     "participants": ("speakers",), "people": ("speakers", "subjects"), "attendees": ("speakers",),
     "owner": ("owner",), "assignee": ("owner",), "person": ("owner",), "who": ("owner",),
@@ -151,11 +153,45 @@ def lookup(key: str, obj: object) -> object:
 _GENERIC_HEADS = frozenset({"name", "id", "number", "value", "type", "text", "label", "list", "info", "data"})
 
 
+# What kind of expense a receipt is, by words in the store's name: a rule, not a reading of
+# the receipt (the course data records no expense category). First match wins.
+EXPENSE_CATEGORIES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("dining", frozenset("cafe café coffee restaurant bistro diner bakery bar pizzeria".split())),
+    ("groceries", frozenset("market grocer grocery groceries supermarket foods".split())),
+    ("hardware", frozenset("hardware tools diy lumber".split())),
+    ("travel", frozenset("taxi airline airlines hotel rail railway fuel parking".split())),
+)
+
+
+def expense_category(truth: dict) -> str:
+    """``dining``, ``groceries``, ``hardware``, ``travel`` or ``other``, from the store's name.
+
+    >>> expense_category({"store": "Maple & Bean Café"}), expense_category({"store": "Acme Ltd"})
+    ('dining', 'other')
+    """
+    words = set(re.findall(r"\w+", str(truth.get("store") or "").lower()))
+    return next((name for name, marks in EXPENSE_CATEGORIES if words & marks), "other")
+
+
+def _lookup_leaf(key: str, leaf: Shape, source: dict) -> object:
+    """``lookup``, except that an enum takes the first synonym whose value is one of its labels
+    (``category`` of a receipt is ``receipt``, but among expense labels its expense category)."""
+    value = lookup(key, source)
+    if not isinstance(leaf, Leaf) or not leaf.enum or _coerce(leaf, value) is not None:
+        return value
+    by_norm = {_norm_key(k): v for k, v in source.items()}
+    for candidate in SYNONYMS.get(_norm_key(key), ()):
+        other = by_norm.get(candidate)
+        if other is not None and _coerce(leaf, other) is not None:
+            return other
+    return value
+
+
 def fill(shape: Shape, value: object) -> object:
     """Fill a JSON shape from a truth value, keeping exactly the shape's keys."""
     if isinstance(shape, dict):
         source = value if isinstance(value, dict) else {}
-        return {key: fill(sub, lookup(key, source)) for key, sub in shape.items()}
+        return {key: fill(sub, _lookup_leaf(key, sub, source)) for key, sub in shape.items()}
     if isinstance(shape, list):
         inner = shape[0] if shape else Leaf()
         if isinstance(value, list):
