@@ -56,7 +56,7 @@
 # | path | lessons | time |
 # |---|---|---|
 # | 3-hour workshop (`workshop-3h`) | 00 to 05 | 20 + 30 + 30 + 30 + 30 + 35 min = 2 h 55 min |
-# | one-day course (`one-day`) | 00 to 05, then 06, 07, 10, 11, 12 | 2 h 55 min + 30 + 35 + 35 + 40 + 35 min = 5 h 50 min, plus breaks |
+# | one-day course (`one-day`) | 00 to 05, then 06, 07, 10, 11, 12 | 2 h 55 min + 30 + 35 + 45 + 40 + 35 min = 6 h 00 min, plus breaks |
 #
 # Lessons 08 (audio), 09 (video), 13 to 16 (the 2026 API surface, cost at scale, privacy), the
 # capstone 17 and the SDK appendix 18 make a second day or homework. Teachers:
