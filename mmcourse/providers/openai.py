@@ -163,9 +163,10 @@ def files_upload_target(base_url: str, api_key: str, purpose: str = "user_data")
 # ``input`` items instead of ``messages``, ``instructions`` for the system text, parts named
 # input_text / input_image (``image_url`` is a plain data-URL *string*) / input_file,
 # ``max_output_tokens`` (minimum 16), ``text.format`` instead of ``response_format``, and the
-# answer at ``output[i].content[j].text`` (the JSON has no ``output_text``; that is an SDK-only
-# property). The Responses API takes no audio input.
-RESPONSES_ANSWER_PATH = "output[0].content[0].text"
+# answer in the ``output_text`` parts of the ``message`` items of ``output`` (not a fixed path:
+# ``output[0]`` is a ``reasoning`` item on reasoning models; ``parse_responses_response`` walks the
+# list). The JSON has no ``output_text`` field; that is an SDK-only property. The Responses API
+# takes no audio input.
 RESPONSES_MIN_OUTPUT_TOKENS = 16
 
 
