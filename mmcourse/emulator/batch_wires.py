@@ -316,6 +316,7 @@ class AnthropicBatches:
             raise _invalid(f"requests: List should have at most {ANTHROPIC_MAX_REQUESTS} items after "
                            f"validation, not {len(requests)}")
         items: list[tuple[str, dict]] = []
+        seen: set[str] = set()
         for i, request in enumerate(requests):
             if not isinstance(request, dict):
                 raise _invalid(f"requests.{i}: Input should be a valid dictionary or object to extract fields from")
@@ -329,9 +330,10 @@ class AnthropicBatches:
             if not isinstance(request["params"], dict):
                 raise _invalid(f"requests.{i}.params: Input should be a valid dictionary or object to extract "
                                "fields from")
-            if cid in [k for k, _ in items]:  # wording UNCONFIRMED
+            if cid in seen:  # wording UNCONFIRMED
                 raise _invalid(f"requests.{i}.custom_id: Duplicate custom_id '{cid}': each request in a batch "
                                "needs its own.")
+            seen.add(cid)
             items.append((cid, request["params"]))
         count = call.state.next_count(call.scope)
         job = batches.new_job(call, "msgbatch_01" + stable_token(call.scope, count, call.request_id, length=22), items)

@@ -18,6 +18,7 @@ The three wire formats live in ``batch_wires`` (OpenAI ``/v1/batches``, Anthropi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -186,15 +187,63 @@ def new_job(call: Call, job_id: str, items: list[tuple[str, dict]], **meta: Any)
 
 
 # -- answering the items ---------------------------------------------------------------------
+# Top-level ids of an answer (OpenAI ``chatcmpl-``/``resp_``, Anthropic ``msg_``, Gemini
+# ``responseId``) and of an error envelope (``request_id``): each copy of a repeated item gets
+# its own, as each line of a real batch is its own request.
+ANSWER_ID_FIELDS = ("id", "responseId", "request_id")
+ID_TAIL = 16  # how many trailing characters of such an id a copy draws afresh
+HEX = "0123456789abcdef"
+HEX_CHARS = frozenset(HEX)
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
 def run_items(job: Job, wire, target) -> list[ItemResult]:
     """Each item's answer from the provider's own handler (once per job; later calls reuse it).
 
     ``target(body)`` gives the (method, path) a single request of that item would use.
+    A request body that repeats within the job is answered by the handler twice (the first
+    time cold, the second with whatever the first left behind, e.g. a warm prompt cache); the
+    third and later copies reuse the second answer with fresh ids. The handlers are
+    deterministic for a body and that state, so the result is the same as answering every
+    copy, and a 10,000-line batch of a few documents takes a fraction of a second, not minutes.
     """
     with job.lock:
         if job.results is None:
-            job.results = [answer_item(job, wire, key, dict(body), *target(dict(body))) for key, body in job.items]
+            steady: dict[str, ItemResult] = {}
+            seen: set[str] = set()
+            results = []
+            for key, body in job.items:
+                digest = json.dumps(body, sort_keys=True, separators=(",", ":"))
+                if digest in steady:
+                    results.append(_copy(job, steady[digest], key))
+                    continue
+                result = answer_item(job, wire, key, dict(body), *target(dict(body)))
+                if digest in seen:
+                    steady[digest] = result
+                seen.add(digest)
+                results.append(result)
+            job.results = results
         return job.results
+
+
+def _copy(job: Job, answer: ItemResult, key: str) -> ItemResult:
+    """``answer`` for another item with the same request: its own request id and answer ids."""
+    digest = hashlib.sha256(f"{job.id}\x1f{key}".encode("utf-8", "surrogatepass")).digest()
+    body = answer.body
+    if isinstance(body, dict):
+        body = dict(body)  # shallow: only top-level ids change, and nothing downstream mutates
+        for n, name in enumerate(ANSWER_ID_FIELDS):
+            if isinstance(body.get(name), str):
+                body[name] = _fresh_tail(body[name], digest[n:])
+    return ItemResult(key, answer.status, body, _fresh_tail(answer.request_id, digest[8:]))
+
+
+def _fresh_tail(value: str, digest: bytes) -> str:
+    """``value`` with its last ``ID_TAIL`` characters drawn from ``digest`` (same alphabet kind)."""
+    if len(value) <= ID_TAIL:
+        return value
+    alphabet = HEX if set(value[-ID_TAIL:]) <= HEX_CHARS else ALNUM
+    return value[:-ID_TAIL] + "".join(alphabet[b % len(alphabet)] for b in digest[:ID_TAIL])
 
 
 def answer_item(job: Job, wire, key: str, body: dict, method: str, path: str) -> ItemResult:
