@@ -84,6 +84,14 @@ class EmulatorControl:
         """Limit ``provider`` to ``requests_per_minute`` in this scope (None removes the limit)."""
         self._call("POST", "limits", {"provider": provider, "requests_per_minute": requests_per_minute})
 
+    def set_batch_clock(self, seconds_per_stage: float) -> dict:
+        """Move this scope's new batch jobs one state every ``seconds_per_stage`` (0: done at once)."""
+        return self._call("POST", "batches", {"seconds_per_stage": seconds_per_stage})
+
+    def queue_batch_outcome(self, provider: str, outcome: str, count: int = 1) -> dict:
+        """Make the next ``count`` batches of ``provider`` in this scope end ``"expired"`` or ``"failed"``."""
+        return self._call("POST", "batches", {"provider": provider, "outcome": outcome, "count": count})
+
     def reset(self) -> None:
         """Forget this scope's log, faults, limits and uploaded files."""
         self._call("POST", "reset")
