@@ -118,3 +118,39 @@ def test_anthropic_still_refuses_a_duplicate_custom_id(origin, api_key):
                      {"custom_id": "same", "params": params}]})
     assert r.status_code == 400
     assert "requests.2.custom_id" in r.json()["error"]["message"]
+
+
+def _claude_batch_of(origin: str, api_key: str, n: int) -> dict:
+    headers = {"x-api-key": api_key, "anthropic-version": "2023-06-01"}
+    params = {"model": "claude-sonnet-4-6", "max_tokens": 10, "messages": [{"role": "user", "content": "Hi"}]}
+    r = requests.post(f"{origin}/v1/messages/batches", headers=headers, timeout=30,
+                      json={"requests": [{"custom_id": f"r{k}", "params": params} for k in range(n)]})
+    assert r.status_code == 200, r.text
+    return requests.get(f"{origin}/v1/messages/batches/{r.json()['id']}", headers=headers, timeout=30).json()
+
+
+def test_the_log_keeps_the_first_requests_of_a_big_batch(origin, api_key, control, instant):
+    batch = _claude_batch_of(origin, api_key, batches.LOGGED_ITEMS + 5)
+    assert batch["request_counts"]["succeeded"] == batches.LOGGED_ITEMS + 5
+    record = [r for r in control.log("anthropic") if r["path"] == "/v1/messages/batches"][-1]
+    assert [x["custom_id"] for x in record["request"]["requests"]] == [f"r{k}" for k in range(batches.LOGGED_ITEMS)]
+    assert record["request"]["_mmcourse_log"] == f"the first {batches.LOGGED_ITEMS} of {batches.LOGGED_ITEMS + 5} requests are logged"
+
+
+def test_the_log_keeps_a_small_batch_whole(origin, api_key, control, instant):
+    _claude_batch_of(origin, api_key, 3)
+    record = [r for r in control.log("anthropic") if r["path"] == "/v1/messages/batches"][-1]
+    assert len(record["request"]["requests"]) == 3 and "_mmcourse_log" not in record["request"]
+
+
+def test_the_log_keeps_the_first_inline_requests_of_a_big_gemini_batch(origin, api_key, control, instant):
+    inline = [{"request": {"contents": [{"parts": [{"text": "Hi"}]}]}, "metadata": {"key": f"g{k}"}}
+              for k in range(batches.LOGGED_ITEMS + 1)]
+    r = requests.post(f"{origin}/v1beta/models/gemini-2.5-flash:batchGenerateContent", timeout=30,
+                      headers={"x-goog-api-key": api_key},
+                      json={"batch": {"inputConfig": {"requests": {"requests": inline}}}})
+    assert r.status_code == 200, r.text
+    record = control.log("gemini")[-1]
+    logged = record["request"]["batch"]["input_config"]["requests"]["requests"]
+    assert [x["metadata"]["key"] for x in logged] == [f"g{k}" for k in range(batches.LOGGED_ITEMS)]
+    assert "_mmcourse_log" in record["request"]

@@ -335,6 +335,7 @@ class AnthropicBatches:
                                "needs its own.")
             seen.add(cid)
             items.append((cid, request["params"]))
+        call.request_json = batches.logged_batch(body, requests, lambda b, first: {**b, "requests": first})
         count = call.state.next_count(call.scope)
         job = batches.new_job(call, "msgbatch_01" + stable_token(call.scope, count, call.request_id, length=22), items)
         return Reply(self._object(job))
@@ -493,6 +494,8 @@ class GeminiBatches:
             for i, item in enumerate(requests):
                 metadata = (item or {}).get("metadata") or {}
                 items.append((json.dumps(metadata) if metadata else str(i), (item or {}).get("request") or {}))
+            call.request_json = batches.logged_batch(body, requests, lambda b, first: {"batch": {
+                **batch, "input_config": {**source, "requests": {**inlined, "requests": first}}}})
             as_file = False
         count = call.state.next_count(call.scope)
         job_id = stable_token(call.scope, count, call.request_id, length=40,

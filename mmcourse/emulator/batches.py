@@ -186,6 +186,23 @@ def new_job(call: Call, job_id: str, items: list[tuple[str, dict]], **meta: Any)
         headers=headers, state=call.state, meta=meta))
 
 
+# -- the request log --------------------------------------------------------------------------
+LOGGED_ITEMS = 20  # a batch's requests kept in its request-log record
+
+
+def logged_batch(body: dict, items: list, put) -> dict:
+    """``body`` as the request log keeps it: its first ``LOGGED_ITEMS`` requests and a note.
+
+    A record stays small (and logging fast) however many requests the batch holds, as the log
+    already cuts long base64 and long text. ``put(body, first)`` returns the body with the list
+    replaced by ``first``.
+    """
+    if len(items) <= LOGGED_ITEMS:
+        return body
+    return {**put(body, items[:LOGGED_ITEMS]),
+            "_mmcourse_log": f"the first {LOGGED_ITEMS} of {len(items)} requests are logged"}
+
+
 # -- answering the items ---------------------------------------------------------------------
 # Top-level ids of an answer (OpenAI ``chatcmpl-``/``resp_``, Anthropic ``msg_``, Gemini
 # ``responseId``) and of an error envelope (``request_id``): each copy of a repeated item gets
