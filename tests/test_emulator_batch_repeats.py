@@ -29,13 +29,13 @@ def instant(origin, api_key):
     assert r.status_code == 200, r.text
 
 
-def _openai_results(origin: str, api_key: str, lines: list[dict]) -> list[dict]:
+def _openai_results(origin: str, api_key: str, lines: list[dict], endpoint: str = "/v1/chat/completions") -> list[dict]:
     auth = {"Authorization": f"Bearer {api_key}"}
     data = "".join(json.dumps(line) + "\n" for line in lines).encode()
     up = requests.post(f"{origin}/v1/files", headers=auth, data={"purpose": "batch"},
                        files={"file": ("b.jsonl", data, "application/jsonl")}, timeout=30).json()
     batch = requests.post(f"{origin}/v1/batches", headers=auth, timeout=30, json={
-        "input_file_id": up["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h"}).json()
+        "input_file_id": up["id"], "endpoint": endpoint, "completion_window": "24h"}).json()
     batch = requests.get(f"{origin}/v1/batches/{batch['id']}", headers=auth, timeout=60).json()
     assert batch["status"] == "completed", batch
     text = requests.get(f"{origin}/v1/files/{batch['output_file_id']}/content", headers=auth, timeout=30).text
@@ -63,6 +63,16 @@ def test_a_copy_keeps_the_shape_of_the_ids_it_replaces(origin, api_key, instant)
             assert len(get(copy)) == len(get(first))
             assert get(copy)[:4] == get(first)[:4]  # "req_", "chat"
         assert all(c in "0123456789abcdef" for c in copy["response"]["request_id"].removeprefix("req_"))
+
+
+def test_repeated_responses_lines_get_their_own_output_item_ids(origin, api_key, instant):
+    lines = [{"custom_id": f"r{n}", "method": "POST", "url": "/v1/responses",
+              "body": {"model": OPENAI_MODEL, "input": "What is 2 + 2?"}} for n in range(4)]
+    results = _openai_results(origin, api_key, lines, endpoint="/v1/responses")
+    bodies = [r["response"]["body"] for r in results]
+    assert len({b["id"] for b in bodies}) == 4
+    assert len({b["output"][-1]["id"] for b in bodies}) == 4
+    assert len({b["output"][-1]["content"][0]["text"] for b in bodies}) == 1
 
 
 def test_different_bodies_are_each_answered(origin, api_key, instant):

@@ -212,6 +212,9 @@ ID_TAIL = 16  # how many trailing characters of such an id a copy draws afresh
 HEX = "0123456789abcdef"
 HEX_CHARS = frozenset(HEX)
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# A digest byte -> an id character, per alphabet (bytes.translate draws a tail in one call).
+_TO_CHARS = {name: bytes(ord(chars[b % len(chars)]) for b in range(256)) for name, chars in (("hex", HEX), ("alnum", ALNUM))}
+_BODY_KEY = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # one encoder for every item
 
 
 def run_items(job: Job, wire, target) -> list[ItemResult]:
@@ -230,7 +233,7 @@ def run_items(job: Job, wire, target) -> list[ItemResult]:
             seen: set[str] = set()
             results = []
             for key, body in job.items:
-                digest = json.dumps(body, sort_keys=True, separators=(",", ":"))
+                digest = _BODY_KEY(body)
                 if digest in steady:
                     results.append(_copy(job, steady[digest], key))
                     continue
@@ -248,10 +251,14 @@ def _copy(job: Job, answer: ItemResult, key: str) -> ItemResult:
     digest = hashlib.sha256(f"{job.id}\x1f{key}".encode("utf-8", "surrogatepass")).digest()
     body = answer.body
     if isinstance(body, dict):
-        body = dict(body)  # shallow: only top-level ids change, and nothing downstream mutates
+        body = dict(body)  # shallow: only ids change (top level, Responses output items); nothing mutates it later
         for n, name in enumerate(ANSWER_ID_FIELDS):
             if isinstance(body.get(name), str):
                 body[name] = _fresh_tail(body[name], digest[n:])
+        if isinstance(body.get("output"), list):  # the Responses API's output items have ids too
+            body["output"] = [{**item, "id": _fresh_tail(item["id"], digest[4 + k % 8:])}
+                              if isinstance(item, dict) and isinstance(item.get("id"), str) else item
+                              for k, item in enumerate(body["output"])]
     return ItemResult(key, answer.status, body, _fresh_tail(answer.request_id, digest[8:]))
 
 
@@ -259,8 +266,8 @@ def _fresh_tail(value: str, digest: bytes) -> str:
     """``value`` with its last ``ID_TAIL`` characters drawn from ``digest`` (same alphabet kind)."""
     if len(value) <= ID_TAIL:
         return value
-    alphabet = HEX if set(value[-ID_TAIL:]) <= HEX_CHARS else ALNUM
-    return value[:-ID_TAIL] + "".join(alphabet[b % len(alphabet)] for b in digest[:ID_TAIL])
+    table = _TO_CHARS["hex" if set(value[-ID_TAIL:]) <= HEX_CHARS else "alnum"]
+    return value[:-ID_TAIL] + digest[:ID_TAIL].translate(table).decode("ascii")
 
 
 def answer_item(job: Job, wire, key: str, body: dict, method: str, path: str) -> ItemResult:
