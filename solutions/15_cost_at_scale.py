@@ -150,8 +150,9 @@ for n, usage in enumerate(claude_usage, 1):
     print(f"call {n}: {usd(cached)} with caching, {usd(plain)} without")
 
 # %% [markdown]
-# The write makes the prompt cost a quarter more than a plain call; every read after it costs a tenth. So
-# caching pays from the second use on, within the TTL (each read restarts the 5 minutes).
+# The write makes the prompt cost a quarter more than a plain call; every read after it costs a
+# tenth. So caching pays from the second use on, within the TTL (each read restarts the 5
+# minutes).
 #
 # ## OpenAI: automatic prefix caching
 #
@@ -216,7 +217,7 @@ for question in QUESTIONS:
 
 # %% [markdown]
 # No: under 800 tokens is below the 2,048-token minimum, and a miss costs nothing extra, it just saves
-# nothing (Claude and OpenAI have minimums too: 1,024 tokens for most models). The 16-page PDF
+# nothing (OpenAI's minimum is 1,024 tokens, Claude's 1,024 to 4,096 by model). The 16-page PDF
 # is long enough:
 
 # %%
@@ -686,7 +687,7 @@ def gemini_upload(data, mime, name):
 
 
 gemini_jsonl = "".join(json.dumps(gemini_line(cid, path)) + "\n" for cid, path in DOCS).encode()
-input_file = gemini_upload(gemini_jsonl, "application/jsonl", "receipts.jsonl")
+input_file = gemini_upload(gemini_jsonl, "jsonl", "receipts.jsonl")  # the MIME type Google's batch docs use
 url = f"{GEMINI.base_url}/v1beta/models/{MODELS['gemini']}:batchGenerateContent"
 operation = requests.post(url, headers=GEMINI_AUTH, timeout=120, json={
     "batch": {"displayName": "receipts", "inputConfig": {"fileName": input_file}}}).json()
@@ -708,6 +709,7 @@ gemini_results = {}
 if gemini_batch and gemini_batch["metadata"]["state"] == "BATCH_STATE_SUCCEEDED":
     print(gemini_batch["metadata"]["state"], gemini_batch["metadata"]["batchStats"])
     results_file = gemini_batch["response"]["responsesFile"]
+    # The path the Python SDK downloads from (Google's docs show a /download/v1beta/ prefix).
     download = requests.get(f"{GEMINI.base_url}/v1beta/{results_file}:download", params={"alt": "media"},
                             headers=GEMINI_AUTH, timeout=300)
     gemini_results = {line["key"]: line for line in jsonl_lines(download)}
@@ -779,9 +781,10 @@ for provider, rows in usages.items():
 
 # %% [markdown]
 # Exactly half, for the same answers: the price of waiting. (Lesson 12's plan was high: these
-# receipts need fewer input tokens than the 1,000 it assumed. Measure a few before you budget.) Batches also have their own rate
-# limits, apart from your normal ones, so a big job does not starve your live traffic. Caching
-# and batches combine: Anthropic applies both discounts to cached reads in a batch.
+# receipts need fewer input tokens than the 1,000 it assumed. Measure a few before you budget.)
+# OpenAI's batches also draw on a rate-limit pool of their own, so a big job does not starve
+# your live traffic. Caching and batches combine: Anthropic applies both discounts to cached
+# reads in a batch.
 #
 # ## When a batch goes wrong
 #
