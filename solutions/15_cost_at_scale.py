@@ -10,8 +10,9 @@
 # # 15 · Cost at scale: caching and batches
 #
 # Lesson 12 priced 10,000 documents at the standard rates. Two features of all three APIs cut
-# that bill: **prompt caching** (a long prefix you send again is billed at a tenth of the price)
-# and **batches** (send the whole job at once, get the answers within 24 hours, pay half).
+# that bill: **prompt caching** (a long prefix you send again is billed at a fraction of the
+# price, a tenth on most current models) and **batches** (send the whole job at once, get the
+# answers within 24 hours, pay half).
 #
 # **Objectives**
 # - Cache a long PDF with each provider's mechanism (Claude's `cache_control` breakpoints,
