@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -32,8 +33,17 @@ JSONL = "application/jsonl"
 HEX = "0123456789abcdef"
 
 
+_LINE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder for every line of a file
+
+
 def _jsonl(lines: list[dict]) -> bytes:
-    return "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
+    return "".join(_LINE(line) + "\n" for line in lines).encode()
+
+
+def _batch_request_id(job_id: str, custom_id: str) -> str:
+    """``batch_req_`` and 32 hex digits, stable for the job and the line (one SHA-256 per line)."""
+    digest = hashlib.sha256(f"{job_id}\x1f{custom_id}".encode("utf-8", "surrogatepass")).hexdigest()
+    return "batch_req_" + digest[:32]
 
 
 def _store(call: Call, provider: str, file_id: str, name: str, data: bytes, purpose: str) -> StoredFile:
@@ -152,12 +162,12 @@ class OpenAIBatches:
             if "files" in job.meta:
                 return job.meta["files"]
             if expired:
-                lines_ok, lines_err = [], [{"id": "batch_req_" + stable_token(job.id, key, length=32, alphabet=HEX),
+                lines_ok, lines_err = [], [{"id": _batch_request_id(job.id, key),
                                             "custom_id": key, "response": None, "error": OPENAI_EXPIRED}
                                            for key, _ in job.items]
             else:
                 results = batches.run_items(job, self.wire, lambda body: ("POST", body["__url"]))
-                lines = [{"id": "batch_req_" + stable_token(job.id, r.key, length=32, alphabet=HEX), "custom_id": r.key,
+                lines = [{"id": _batch_request_id(job.id, r.key), "custom_id": r.key,
                           "response": {"status_code": r.status, "request_id": r.request_id, "body": r.body},
                           "error": None} for r in results]
                 # Requests the endpoint refused go to the error file (which file: UNCONFIRMED).
