@@ -13,7 +13,9 @@ The three wire formats live in ``batch_wires`` (OpenAI ``/v1/batches``, Anthropi
   the clock; ``GET /_mmcourse/batches`` shows them.
 * **Answers.** When a job reaches its processing stage, each item goes to the provider's own
   handler (``chat_completions``, ``messages``, ``generateContent``...) with the batch's scope, so
-  validation, answers and usage are exactly a single request's.
+  validation, answers and usage are exactly a single request's. A body repeated in one job is
+  answered until it is steady and then copied with fresh ids (``run_items``), so 10,000 lines
+  over a few documents take well under a second.
 """
 
 from __future__ import annotations
