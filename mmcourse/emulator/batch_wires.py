@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -37,8 +38,17 @@ path_convertor("gemini_batch_file", r"batch-[a-z0-9-]+")  # a batch's generated 
 HEX = "0123456789abcdef"
 
 
+_LINE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder for every line of a file
+
+
 def _jsonl(lines: list[dict]) -> bytes:
-    return "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
+    return "".join(_LINE(line) + "\n" for line in lines).encode()
+
+
+def _batch_request_id(job_id: str, custom_id: str) -> str:
+    """``batch_req_`` and 32 hex digits, stable for the job and the line (one SHA-256 per line)."""
+    digest = hashlib.sha256(f"{job_id}\x1f{custom_id}".encode("utf-8", "surrogatepass")).hexdigest()
+    return "batch_req_" + digest[:32]
 
 
 def _store(call: Call, provider: str, file_id: str, name: str, data: bytes, purpose: str) -> StoredFile:
@@ -157,12 +167,12 @@ class OpenAIBatches:
             if "files" in job.meta:
                 return job.meta["files"]
             if expired:
-                lines_ok, lines_err = [], [{"id": "batch_req_" + stable_token(job.id, key, length=32, alphabet=HEX),
+                lines_ok, lines_err = [], [{"id": _batch_request_id(job.id, key),
                                             "custom_id": key, "response": None, "error": OPENAI_EXPIRED}
                                            for key, _ in job.items]
             else:
                 results = batches.run_items(job, self.wire, lambda body: ("POST", body["__url"]))
-                lines = [{"id": "batch_req_" + stable_token(job.id, r.key, length=32, alphabet=HEX), "custom_id": r.key,
+                lines = [{"id": _batch_request_id(job.id, r.key), "custom_id": r.key,
                           "response": {"status_code": r.status, "request_id": r.request_id, "body": r.body},
                           "error": None} for r in results]
                 # Requests the endpoint refused go to the error file (which file: UNCONFIRMED).
@@ -321,6 +331,7 @@ class AnthropicBatches:
             raise _invalid(f"requests: List should have at most {ANTHROPIC_MAX_REQUESTS} items after "
                            f"validation, not {len(requests)}")
         items: list[tuple[str, dict]] = []
+        seen: set[str] = set()
         for i, request in enumerate(requests):
             if not isinstance(request, dict):
                 raise _invalid(f"requests.{i}: Input should be a valid dictionary or object to extract fields from")
@@ -334,10 +345,12 @@ class AnthropicBatches:
             if not isinstance(request["params"], dict):
                 raise _invalid(f"requests.{i}.params: Input should be a valid dictionary or object to extract "
                                "fields from")
-            if cid in [k for k, _ in items]:  # wording UNCONFIRMED
+            if cid in seen:  # wording UNCONFIRMED
                 raise _invalid(f"requests.{i}.custom_id: Duplicate custom_id '{cid}': each request in a batch "
                                "needs its own.")
+            seen.add(cid)
             items.append((cid, request["params"]))
+        call.request_json = batches.logged_batch(body, requests, lambda b, first: {**b, "requests": first})
         count = call.state.next_count(call.scope)
         job = batches.new_job(call, "msgbatch_01" + stable_token(call.scope, count, call.request_id, length=22), items)
         return Reply(self._object(job))
@@ -496,6 +509,8 @@ class GeminiBatches:
             for i, item in enumerate(requests):
                 metadata = (item or {}).get("metadata") or {}
                 items.append((json.dumps(metadata) if metadata else str(i), (item or {}).get("request") or {}))
+            call.request_json = batches.logged_batch(body, requests, lambda b, first: {"batch": {
+                **batch, "input_config": {**source, "requests": {**inlined, "requests": first}}}})
             as_file = False
         count = call.state.next_count(call.scope)
         job_id = stable_token(call.scope, count, call.request_id, length=40,

@@ -13,11 +13,14 @@ The three wire formats live in ``batch_wires`` (OpenAI ``/v1/batches``, Anthropi
   the clock; ``GET /_mmcourse/batches`` shows them.
 * **Answers.** When a job reaches its processing stage, each item goes to the provider's own
   handler (``chat_completions``, ``messages``, ``generateContent``...) with the batch's scope, so
-  validation, answers and usage are exactly a single request's.
+  validation, answers and usage are exactly a single request's. A body repeated in one job is
+  answered until it is steady and then copied with fresh ids (``run_items``), so 10,000 lines
+  over a few documents take well under a second.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -186,16 +189,88 @@ def new_job(call: Call, job_id: str, items: list[tuple[str, dict]], **meta: Any)
         headers=headers, state=call.state, meta=meta))
 
 
+# -- the request log --------------------------------------------------------------------------
+LOGGED_ITEMS = 20  # a batch's requests kept in its request-log record
+
+
+def logged_batch(body: dict, items: list, put) -> dict:
+    """``body`` as the request log keeps it: its first ``LOGGED_ITEMS`` requests and a note.
+
+    A record stays small (and logging fast) however many requests the batch holds, as the log
+    already cuts long base64 and long text. ``put(body, first)`` returns the body with the list
+    replaced by ``first``.
+    """
+    if len(items) <= LOGGED_ITEMS:
+        return body
+    return {**put(body, items[:LOGGED_ITEMS]),
+            "_mmcourse_log": f"the first {LOGGED_ITEMS} of {len(items)} requests are logged"}
+
+
 # -- answering the items ---------------------------------------------------------------------
+# Top-level ids of an answer (OpenAI ``chatcmpl-``/``resp_``, Anthropic ``msg_``, Gemini
+# ``responseId``) and of an error envelope (``request_id``): each copy of a repeated item gets
+# its own, as each line of a real batch is its own request.
+ANSWER_ID_FIELDS = ("id", "responseId", "request_id")
+ID_TAIL = 16  # how many trailing characters of such an id a copy draws afresh
+HEX = "0123456789abcdef"
+HEX_CHARS = frozenset(HEX)
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# A digest byte -> an id character, per alphabet (bytes.translate draws a tail in one call).
+_TO_CHARS = {name: bytes(ord(chars[b % len(chars)]) for b in range(256)) for name, chars in (("hex", HEX), ("alnum", ALNUM))}
+_BODY_KEY = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # one encoder for every item
+
+
 def run_items(job: Job, wire, target) -> list[ItemResult]:
     """Each item's answer from the provider's own handler (once per job; later calls reuse it).
 
     ``target(body)`` gives the (method, path) a single request of that item would use.
+    A request body that repeats within the job is answered by the handler twice (the first
+    time cold, the second with whatever the first left behind, e.g. a warm prompt cache); the
+    third and later copies reuse the second answer with fresh ids. The handlers are
+    deterministic for a body and that state, so the result is the same as answering every
+    copy, and a 10,000-line batch of a few documents takes a fraction of a second, not minutes.
     """
     with job.lock:
         if job.results is None:
-            job.results = [answer_item(job, wire, key, dict(body), *target(dict(body))) for key, body in job.items]
+            steady: dict[str, ItemResult] = {}
+            seen: set[str] = set()
+            results = []
+            for key, body in job.items:
+                digest = _BODY_KEY(body)
+                if digest in steady:
+                    results.append(_copy(job, steady[digest], key))
+                    continue
+                result = answer_item(job, wire, key, dict(body), *target(dict(body)))
+                if digest in seen:
+                    steady[digest] = result
+                seen.add(digest)
+                results.append(result)
+            job.results = results
         return job.results
+
+
+def _copy(job: Job, answer: ItemResult, key: str) -> ItemResult:
+    """``answer`` for another item with the same request: its own request id and answer ids."""
+    digest = hashlib.sha256(f"{job.id}\x1f{key}".encode("utf-8", "surrogatepass")).digest()
+    body = answer.body
+    if isinstance(body, dict):
+        body = dict(body)  # shallow: only ids change (top level, Responses output items); nothing mutates it later
+        for n, name in enumerate(ANSWER_ID_FIELDS):
+            if isinstance(body.get(name), str):
+                body[name] = _fresh_tail(body[name], digest[n:])
+        if isinstance(body.get("output"), list):  # the Responses API's output items have ids too
+            body["output"] = [{**item, "id": _fresh_tail(item["id"], digest[4 + k % 8:])}
+                              if isinstance(item, dict) and isinstance(item.get("id"), str) else item
+                              for k, item in enumerate(body["output"])]
+    return ItemResult(key, answer.status, body, _fresh_tail(answer.request_id, digest[8:]))
+
+
+def _fresh_tail(value: str, digest: bytes) -> str:
+    """``value`` with its last ``ID_TAIL`` characters drawn from ``digest`` (same alphabet kind)."""
+    if len(value) <= ID_TAIL:
+        return value
+    table = _TO_CHARS["hex" if set(value[-ID_TAIL:]) <= HEX_CHARS else "alnum"]
+    return value[:-ID_TAIL] + digest[:ID_TAIL].translate(table).decode("ascii")
 
 
 def answer_item(job: Job, wire, key: str, body: dict, method: str, path: str) -> ItemResult:
