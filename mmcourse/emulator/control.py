@@ -84,7 +84,6 @@ class EmulatorControl:
         """Limit ``provider`` to ``requests_per_minute`` in this scope (None removes the limit)."""
         self._call("POST", "limits", {"provider": provider, "requests_per_minute": requests_per_minute})
 
-<<<<<<< HEAD
     def register_documents(self, documents: list[dict]) -> int:
         """Register the ground truth of documents made at run time (manifest-like entries:
         path, kind, mime, sha256, truth), so the emulator answers about them
@@ -93,7 +92,7 @@ class EmulatorControl:
 
     def clear_documents(self) -> None:
         self._call("DELETE", "documents")
-=======
+
     def set_batch_clock(self, seconds_per_stage: float) -> dict:
         """Move this scope's new batch jobs one state every ``seconds_per_stage`` (0: done at once)."""
         return self._call("POST", "batches", {"seconds_per_stage": seconds_per_stage})
@@ -101,7 +100,6 @@ class EmulatorControl:
     def queue_batch_outcome(self, provider: str, outcome: str, count: int = 1) -> dict:
         """Make the next ``count`` batches of ``provider`` in this scope end ``"expired"`` or ``"failed"``."""
         return self._call("POST", "batches", {"provider": provider, "outcome": outcome, "count": count})
->>>>>>> wip/l15
 
     def reset(self) -> None:
         """Forget this scope's log, faults, limits and uploaded files."""
