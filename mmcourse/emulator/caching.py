@@ -108,11 +108,32 @@ class PromptCache:
 
 # -- prefixes ---------------------------------------------------------------------------------
 def canonical(block: Any) -> bytes:
-    """A block's identity bytes: its JSON with sorted keys and without ``cache_control``."""
+    """A block's identity bytes: its JSON with sorted keys and without ``cache_control``, every
+    string over ``_DIGESTED_CHARS`` stood for by its SHA-256 (a 1 MB base64 image costs 0.7 ms
+    to hash, where serialising it took 7 ms)."""
     if isinstance(block, dict):
         block = {k: v for k, v in block.items() if k != "cache_control"}
-    return json.dumps(block, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8", "surrogatepass")
+    return json.dumps(_digested(block), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+_DIGESTED_CHARS = 4096
+
+
+def _digested(value: Any) -> Any:
+    """``value`` with each long string replaced by a small object naming its SHA-256 and length."""
+    if isinstance(value, str):
+        if len(value) <= _DIGESTED_CHARS:
+            return value
+        # ASCII (base64 always is) encodes as a copy; the UTF-8 codec would take 1 ms per MB.
+        raw = value.encode("ascii") if value.isascii() else value.encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(raw).hexdigest()
+        return {"\u0000sha256": digest, "chars": len(value)}
+    if isinstance(value, dict):
+        return {k: _digested(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_digested(v) for v in value]
+    return value
 
 
 def block_text(block: Any) -> str:

@@ -145,14 +145,16 @@ def _index(manifest: dict, data_dir: Path | None) -> _Index:
 
 
 def recognise(
-    data: bytes, mime: str, *, manifest: dict | None = None, data_dir: Path | None = None
+    data: bytes, mime: str, *, manifest: dict | None = None, data_dir: Path | None = None,
+    digest: str | None = None,
 ) -> Recognition:
-    """Recognise one media item against the manifest (default: the course's) and measure it."""
+    """Recognise one media item against the manifest (default: the course's) and measure it.
+    ``digest``: the bytes' SHA-256 hex digest, when the caller has it already."""
     if manifest is None:
         manifest, default_dir = default_manifest()
         data_dir = data_dir or default_dir
     index = _index(manifest, data_dir)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = digest or hashlib.sha256(data).hexdigest()
     key = (_manifest_key(manifest, data_dir), digest, mime)
     with _LOCK:
         cached = _RESULTS.get(key)
