@@ -45,3 +45,23 @@ def test_proto_base64_takes_url_safe_unpadded_and_refuses_a_lone_trailing_charac
 def test_a_large_payload_decodes_to_its_bytes():
     data = random.Random(3).randbytes(1_000_003)
     assert decode_std_base64(binascii.b2a_base64(data, newline=False).decode()) == data
+
+
+def _reference_proto(text: str) -> bytes | None:
+    """The rule spelled out: drop the padding, map URL-safe to standard, pad again, decode strictly."""
+    try:
+        body = text.encode("ascii").rstrip(b"=").translate(bytes.maketrans(b"-_", b"+/"))
+    except UnicodeEncodeError:
+        return None
+    if len(body) % 4 == 1:
+        return None
+    return _reference_std((body + b"=" * (-len(body) % 4)).decode())
+
+
+def test_proto_base64_gets_the_same_verdict_and_bytes_as_the_rule_spelled_out():
+    rng = random.Random(16)
+    samples = [_near_base64(rng) for _ in range(20_000)]
+    samples += [s.replace("+", "-").replace("/", "_") for s in samples[:2000]]
+    samples += ["AAAA====", "AA======", "AAAA=====", "AB-_", "AB+_", "A===", ""]
+    mismatches = [s for s in samples if decode_proto_base64(s) != _reference_proto(s)]
+    assert mismatches == []

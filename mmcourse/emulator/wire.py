@@ -189,9 +189,12 @@ def decode_proto_base64(text: str) -> bytes | None:
     if not isinstance(text, str):
         return None
     try:
-        body = text.encode("ascii").rstrip(b"=").translate(_URL_SAFE_TO_STD)
+        raw = text.encode("ascii")
     except UnicodeEncodeError:
         return None
+    if len(raw) % 4 == 0 and not raw.endswith(b"====") and b"-" not in raw and b"_" not in raw:
+        return _strict_b64(raw)  # padded standard base64 (what encoders write): no copies made
+    body = raw.rstrip(b"=").translate(_URL_SAFE_TO_STD)
     if len(body) % 4 == 1:
         return None
     return _strict_b64(body + b"=" * (-len(body) % 4))
