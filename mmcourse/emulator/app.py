@@ -38,6 +38,7 @@ from mmcourse.emulator import (
     gemini_wire,
     limits,
     openai_wire,
+    service,
     urls,
 )
 from mmcourse.emulator.state import EmulatorState, Fault, scope_of
@@ -104,8 +105,9 @@ def detect_provider(path: str, headers: dict[str, str], query: dict[str, str]):
 class EmulatorApp:
     """Owns the state and answers requests; ``asgi`` is the Starlette application."""
 
-    def __init__(self, state: EmulatorState | None = None) -> None:
+    def __init__(self, state: EmulatorState | None = None, owner_key: bytes | None = None) -> None:
         self.state = state or EmulatorState()
+        self.owner_key = owner_key  # its user's key: health checks' owner_challenge is answered with it
         self.last_request = time.monotonic()  # for the detached emulator's idle shutdown
         app = Starlette(routes=[
             Route(urls.DATA_PREFIX + "{path:path}", urls.serve_data, methods=["GET"]),
@@ -254,7 +256,7 @@ class EmulatorApp:
 
         if (method, action) == ("GET", "health"):
             return {"emulator": "mmcourse", "version": VERSION, "providers": providers,
-                    "settings": state.settings.public()}
+                    "settings": state.settings.public(), **service.health_extra(self.owner_key, query)}
         if (method, action) == ("GET", "log"):
             records = state.records(None if scope == "*" else scope, provider_of(query.get("provider")))
             return {"scope": scope, "records": records}
@@ -369,6 +371,6 @@ def warm_up() -> None:
     threading.Thread(target=warm_references, name="mmcourse-emulator-warm-up", daemon=True).start()
 
 
-def create_app(state: EmulatorState | None = None) -> EmulatorApp:
-    """A fresh emulator ASGI app (with its own state)."""
-    return EmulatorApp(state)
+def create_app(state: EmulatorState | None = None, owner_key: bytes | None = None) -> EmulatorApp:
+    """A fresh emulator ASGI app (with its own state); ``owner_key`` lets it prove whose it is."""
+    return EmulatorApp(state, owner_key)
