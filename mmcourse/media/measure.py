@@ -157,7 +157,11 @@ def open_image(data: bytes) -> tuple[Image.Image, tuple[int, int], str | None, i
         # Transparent pixels count as the white a viewer would show behind them.
         background = Image.new("RGBA", img.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, img)
-    return img.convert("RGB"), size, fmt, n_frames
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    else:
+        img.load()  # decoded now; no copy of a picture already in RGB
+    return img, size, fmt, n_frames
 
 
 def dominant_colours(img: Image.Image, n: int = 3) -> tuple[tuple[str, int], ...]:
