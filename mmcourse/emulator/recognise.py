@@ -21,6 +21,7 @@ plain English, duration, pages) so the answer can be honest about it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -571,7 +572,13 @@ def _bigrams(words: list[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:], strict=False))
 
 
-def _best_stretch(tokens: list[tuple[str, int, int]], truth: set[tuple[str, str]]) -> tuple[int, int, float]:
+@functools.lru_cache(maxsize=256)
+def _transcript_bigrams(transcript: str) -> frozenset[tuple[str, str]]:
+    """A course transcript's word pairs (made once per transcript, not once per request)."""
+    return frozenset(_bigrams([w for w, _, _ in _tokens(transcript)]))
+
+
+def _best_stretch(tokens: list[tuple[str, int, int]], truth: frozenset[tuple[str, str]]) -> tuple[int, int, float]:
     """(first token, last token, overlap) of the stretch of ``tokens`` that best covers ``truth``."""
     words = [w for w, _, _ in tokens]
     hit = [False] * len(words)
@@ -612,7 +619,7 @@ def find_transcripts(text: str, manifest: dict | None = None) -> list[Transcript
         transcript = (entry.get("truth") or {}).get("transcript")
         if not isinstance(transcript, str):
             continue
-        truth = _bigrams([w for w, _, _ in _tokens(transcript)])
+        truth = _transcript_bigrams(transcript)
         if len(truth) < _MIN_TRANSCRIPT_BIGRAMS:
             continue
         first, last, overlap = _best_stretch(tokens, truth)
