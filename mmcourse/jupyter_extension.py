@@ -7,7 +7,8 @@ user's own, else starts this user's detached emulator, which outlives the server
 one warning in the server log; ``mmcourse.setup()`` in a notebook tries again. Kernels the server
 starts inherit ``MMCOURSE_EMULATOR_URL`` when the emulator had to take a free port.
 
-Enabled by ``etc/jupyter/jupyter_server_config.d/mmcourse.json`` (installed with the package);
+Enabled by ``mmcourse/jupyter_server_config.d/mmcourse.json``, installed as
+``{sys.prefix}/etc/jupyter/jupyter_server_config.d/mmcourse.json`` (the package's data files);
 ``jupyter server extension disable mmcourse.jupyter_extension`` turns it off.
 """
 

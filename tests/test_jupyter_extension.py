@@ -28,7 +28,7 @@ def test_the_extension_point_names_a_module_jupyter_can_load():
 
 
 def test_the_shipped_server_config_enables_it():
-    config = json.loads((ROOT / "jupyter-config" / "jupyter_server_config.d" / "mmcourse.json").read_text())
+    config = json.loads((ROOT / "mmcourse" / "jupyter_server_config.d" / "mmcourse.json").read_text())
     assert config["ServerApp"]["jpserver_extensions"] == {jupyter_extension.MODULE: True}
 
 
