@@ -53,9 +53,19 @@ def doctor_lines(env: dict[str, str] | None = None) -> list[str]:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    for line in doctor_lines():
+    for line in doctor_lines() + emulator_service_lines():
         print(line)
     return 0
+
+
+def emulator_service_lines(env: dict[str, str] | None = None) -> list[str]:
+    """This user's detached emulator, from its runtime folder (``service.status_lines``); the
+    shared default port is looked at only when no emulator URL is configured (a hub sets one)."""
+    from . import identity
+    from .emulator import service
+
+    explicit = identity.explicit_emulator_url(env)
+    return service.status_lines(default_url=None if explicit else identity.DEFAULT_EMULATOR_URL)
 
 
 def _emulator(args: argparse.Namespace) -> int:

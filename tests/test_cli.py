@@ -32,7 +32,8 @@ def test_release_takes_options_after_the_subcommand(tmp_path):
 def test_doctor_prints_a_line_per_provider(capsys):
     assert main(["doctor"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split()[0] for line in lines] == ["openai", "anthropic", "gemini"]
+    assert [line.split()[0] for line in lines[:3]] == ["openai", "anthropic", "gemini"]
+    assert {line.split()[0] for line in lines[3:]} == {"emulator"}, "then this user's emulator service"
 
 
 def test_teaching_paths_add_up_by_the_lessons_own_estimates():

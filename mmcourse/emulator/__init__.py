@@ -96,7 +96,7 @@ def start(host: str = DEFAULT_HOST, port: int = 0, **settings) -> Emulator:
     """
     import uvicorn
 
-    app = create_app(EmulatorState(Settings().updated(**settings)))
+    app = create_app(EmulatorState(Settings().updated(**settings)), owner_key=service.own_key())
     warm_up()
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
                             access_log=False)
@@ -123,8 +123,9 @@ def ensure_running(url: str | None = None, **settings) -> str:
     """The origin of a running mmcourse emulator, starting this user's detached one if needed.
 
     Reuses, in this order, the emulator at ``url`` or ``$MMCOURSE_EMULATOR_URL`` (a class-wide
-    or Binder one), this user's detached emulator (its runtime folder says where), or one at
-    http://127.0.0.1:8765. Otherwise starts a detached emulator (see ``service``) that every
+    or Binder one), this user's detached emulator (its runtime folder says where), or this
+    user's own at http://127.0.0.1:8765 (one that proves this user's owner key: never another
+    user's on a shared machine). Otherwise starts a detached emulator (see ``service``) that every
     kernel and ``mmcourse`` command then shares and that outlives them all: on port 8765, or on
     a free port when something else holds 8765 (said on stderr, exported as
     ``MMCOURSE_EMULATOR_URL``).
@@ -137,25 +138,30 @@ def ensure_running(url: str | None = None, **settings) -> str:
             return _ensure_at(explicit, "the url argument" if url else ENV_URL, settings)
         folder = service.runtime_dir()
         running = service.read_state(folder)
-        if running is not None and probe(running.url) == "mmcourse":
+        # Only an emulator that proves this user's owner key is reused (service.ownership): on a
+        # shared machine, 8765 (or a port a dead emulator left) may be another user's.
+        if running is not None and service.ownership(running.url, folder) == "mine":
             return running.url
-        found = probe(DEFAULT_URL)
-        if found == "mmcourse":
+        found = service.ownership(DEFAULT_URL, folder)
+        if found == "mine":
             return DEFAULT_URL
         default = urllib.parse.urlsplit(DEFAULT_URL)
         with service.start_lock(folder):
             running = service.read_state(folder)  # another kernel may have started it meanwhile
-            if running is not None and probe(running.url) == "mmcourse":
+            if running is not None and service.ownership(running.url, folder) == "mine":
                 return running.url
             if found == "absent":
                 started = _start_service(default.hostname, default.port or DEFAULT_PORT, settings, folder)
                 if started:
                     return started
-                if probe(DEFAULT_URL) == "mmcourse":  # another user's process won the race for the port
+                found = service.ownership(DEFAULT_URL, folder)  # what won the race for the port
+                if found == "mine":
                     return DEFAULT_URL
             started = _start_service(DEFAULT_HOST, 0, settings, folder) or _start_in_process(settings)
-        print(f"mmcourse: {DEFAULT_URL} is taken by another program; started the offline emulator on "
-              f"{started} instead (exported as {ENV_URL}).", file=sys.stderr)
+        holder = {"another": "an emulator that cannot prove it is yours (another user's on this machine, "
+                             "or an older mmcourse's)"}.get(found, "taken by another program")
+        print(f"mmcourse: {DEFAULT_URL} is {holder}; started your offline emulator on {started} instead "
+              f"(exported as {ENV_URL}).", file=sys.stderr)
         os.environ[ENV_URL] = started
         return started
 
@@ -206,18 +212,21 @@ def _start_in_process(settings: dict) -> str:
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, idle_timeout: float | None = None,
-          state_file: str | Path | None = None, **settings) -> None:
+          state_file: str | Path | None = None, owner_key_file: str | Path | None = None, **settings) -> None:
     """Run the emulator in the foreground until interrupted (or ``idle_timeout`` s without a request).
 
     ``MMCOURSE_ADMIN_TOKEN`` in the environment locks the admin endpoints per scope (a class).
     ``state_file`` receives ``{"pid", "url"}`` once it listens (removed when it stops).
+    ``owner_key_file`` (default: this user's runtime folder's) proves to this user's kernels that
+    the emulator is theirs (``service.ownership``).
     """
     import uvicorn
 
     token = identity.admin_token()
     if token and "admin_token" not in settings:
         settings["admin_token"] = token
-    app = create_app(EmulatorState(Settings().updated(**settings)))
+    key = Path(owner_key_file).read_bytes().strip() if owner_key_file else service.own_key()
+    app = create_app(EmulatorState(Settings().updated(**settings)), owner_key=key)
     warm_up()
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
     asyncio.run(_serve(_ForegroundServer(config), app, host, idle_timeout, Path(state_file) if state_file else None))
@@ -256,7 +265,7 @@ async def _serve(server, app: EmulatorApp, host: str, idle_timeout: float | None
           f"  Gemini base URL:    {origin}  (paths /v1beta/... and /v1/...)\n"
           f"  admin:              {origin}/_mmcourse/health", file=sys.stderr, flush=True)
     if state_file is not None:
-        service.write_state(state_file, origin, VERSION)
+        service.write_state(state_file, origin, VERSION, idle_timeout)
     try:
         while not task.done():
             await asyncio.wait([task], timeout=1.0 if not idle_timeout else min(1.0, idle_timeout / 10))
@@ -279,9 +288,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop after this many seconds without a request (default: never)")
     parser.add_argument("--state-file", default=None, help="write {pid, url} here once listening")
     parser.add_argument("--settings", default=None, help="more emulator settings as a JSON object")
+    parser.add_argument("--owner-key-file", default=None,
+                        help="the owner key it proves itself with (default: this user's runtime folder's)")
     args = parser.parse_args(argv)
     settings = {"video_processing_seconds": args.video_processing_seconds}
     if args.settings:
         settings.update(json.loads(args.settings))
-    serve(args.host, args.port, idle_timeout=args.idle_timeout, state_file=args.state_file, **settings)
+    serve(args.host, args.port, idle_timeout=args.idle_timeout, state_file=args.state_file,
+          owner_key_file=args.owner_key_file, **settings)
     return 0

@@ -48,6 +48,7 @@ from mmcourse.emulator import (
     limits,
     openai_wire,
     registered,
+    service,
     urls,
 )
 from mmcourse.emulator.routes import ExactRoute, match_route
@@ -140,8 +141,9 @@ class WireMount(BaseRoute):
 class EmulatorApp:
     """Owns the state and answers requests; ``asgi`` is the Starlette application."""
 
-    def __init__(self, state: EmulatorState | None = None) -> None:
+    def __init__(self, state: EmulatorState | None = None, owner_key: bytes | None = None) -> None:
         self.state = state or EmulatorState()
+        self.owner_key = owner_key  # its user's key: health checks' owner_challenge is answered with it
         self.last_request = time.monotonic()  # for the detached emulator's idle shutdown
         self.app = Starlette(routes=[
             Route(urls.DATA_PREFIX + "{path:path}", urls.serve_data, methods=["GET"]),
@@ -306,7 +308,7 @@ class EmulatorApp:
 
     def health(self, scope: str, data: dict, query: dict) -> dict:
         return {"emulator": "mmcourse", "version": VERSION, "providers": self._providers(),
-                "settings": self.state.settings.public()}
+                "settings": self.state.settings.public(), **service.health_extra(self.owner_key, query)}
 
     def read_log(self, scope: str, data: dict, query: dict) -> dict:
         records = self.state.records(None if scope == "*" else scope, self._provider_of(query.get("provider")))
@@ -458,6 +460,6 @@ def warm_up() -> None:
     threading.Thread(target=warm_references, name="mmcourse-emulator-warm-up", daemon=True).start()
 
 
-def create_app(state: EmulatorState | None = None) -> EmulatorApp:
-    """A fresh emulator ASGI app (with its own state)."""
-    return EmulatorApp(state)
+def create_app(state: EmulatorState | None = None, owner_key: bytes | None = None) -> EmulatorApp:
+    """A fresh emulator ASGI app (with its own state); ``owner_key`` lets it prove whose it is."""
+    return EmulatorApp(state, owner_key)

@@ -52,7 +52,7 @@ def compose(
     # and the emulator should be up (and answer /health) before the first request needs them.
     from mmcourse.emulator.answers import MediaItem, compose_answer
 
-    items = [MediaItem(mime=m.mime, data=m.data, name=m.name) for m in media]
+    items = [MediaItem(mime=m.mime, data=m.data, name=m.name, sha256=m.sha256) for m in media]
     prompt, system = bounded(prompt), bounded(system) if system else system  # work linear in size
     text = compose_answer(
         prompt, items, system=system, provider=provider, model=model,

@@ -21,6 +21,7 @@ plain English, duration, pages) so the answer can be honest about it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -145,14 +146,16 @@ def _index(manifest: dict, data_dir: Path | None) -> _Index:
 
 
 def recognise(
-    data: bytes, mime: str, *, manifest: dict | None = None, data_dir: Path | None = None
+    data: bytes, mime: str, *, manifest: dict | None = None, data_dir: Path | None = None,
+    digest: str | None = None,
 ) -> Recognition:
-    """Recognise one media item against the manifest (default: the course's) and measure it."""
+    """Recognise one media item against the manifest (default: the course's) and measure it.
+    ``digest``: the bytes' SHA-256 hex digest, when the caller has it already."""
     if manifest is None:
         manifest, default_dir = default_manifest()
         data_dir = data_dir or default_dir
     index = _index(manifest, data_dir)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = digest or hashlib.sha256(data).hexdigest()
     key = (_manifest_key(manifest, data_dir), digest, mime)
     with _LOCK:
         cached = _RESULTS.get(key)
@@ -569,7 +572,13 @@ def _bigrams(words: list[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:], strict=False))
 
 
-def _best_stretch(tokens: list[tuple[str, int, int]], truth: set[tuple[str, str]]) -> tuple[int, int, float]:
+@functools.lru_cache(maxsize=256)
+def _transcript_bigrams(transcript: str) -> frozenset[tuple[str, str]]:
+    """A course transcript's word pairs (made once per transcript, not once per request)."""
+    return frozenset(_bigrams([w for w, _, _ in _tokens(transcript)]))
+
+
+def _best_stretch(tokens: list[tuple[str, int, int]], truth: frozenset[tuple[str, str]]) -> tuple[int, int, float]:
     """(first token, last token, overlap) of the stretch of ``tokens`` that best covers ``truth``."""
     words = [w for w, _, _ in tokens]
     hit = [False] * len(words)
@@ -610,7 +619,7 @@ def find_transcripts(text: str, manifest: dict | None = None) -> list[Transcript
         transcript = (entry.get("truth") or {}).get("transcript")
         if not isinstance(transcript, str):
             continue
-        truth = _bigrams([w for w, _, _ in _tokens(transcript)])
+        truth = _transcript_bigrams(transcript)
         if len(truth) < _MIN_TRANSCRIPT_BIGRAMS:
             continue
         first, last, overlap = _best_stretch(tokens, truth)

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import pybase64
+
 from mmcourse.emulator.state import EmulatorState, Fault
 
 
@@ -143,13 +145,29 @@ _ANY_B64 = re.compile(r"[A-Za-z0-9+/_\-]*={0,2}")
 def decode_std_base64(text: str) -> bytes | None:
     """Strict standard base64 (with padding), as OpenAI and Anthropic require; None if invalid.
 
-    One pass: ``a2b_base64(strict_mode=True)`` checks the alphabet and the padding as it decodes.
+    One pass, checking the alphabet and the padding as it decodes (``_strict_b64``).
     """
     if not isinstance(text, str):
         return None
     try:
-        return binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
-    except (UnicodeEncodeError, binascii.Error, ValueError):
+        return _strict_b64(text.encode("ascii"))
+    except UnicodeEncodeError:
+        return None
+
+
+def _strict_b64(data: bytes) -> bytes | None:
+    """``a2b_base64(data, strict_mode=True)``, or None where it raises, at SIMD speed.
+
+    pybase64's validating decoder (AVX2: 0.1 ms for a 1 MB image, where binascii takes 5 ms)
+    accepts a subset of what strict binascii accepts, with the same bytes; only what it refuses
+    is checked again by binascii, which also accepts padding after a full quad (``AAAA=``)."""
+    try:
+        return pybase64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    try:
+        return binascii.a2b_base64(data, strict_mode=True)
+    except (binascii.Error, ValueError):
         return None
 
 
@@ -161,15 +179,15 @@ def decode_proto_base64(text: str) -> bytes | None:
     if not isinstance(text, str):
         return None
     try:
-        body = text.encode("ascii").rstrip(b"=").translate(_URL_SAFE_TO_STD)
+        raw = text.encode("ascii")
     except UnicodeEncodeError:
         return None
+    if len(raw) % 4 == 0 and not raw.endswith(b"====") and b"-" not in raw and b"_" not in raw:
+        return _strict_b64(raw)  # padded standard base64 (what encoders write): no copies made
+    body = raw.rstrip(b"=").translate(_URL_SAFE_TO_STD)
     if len(body) % 4 == 1:
         return None
-    try:
-        return binascii.a2b_base64(body + b"=" * (-len(body) % 4), strict_mode=True)
-    except (binascii.Error, ValueError):
-        return None
+    return _strict_b64(body + b"=" * (-len(body) % 4))
 
 
 def first_bad_base64_prefix(text: str) -> str:

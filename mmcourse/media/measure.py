@@ -158,18 +158,24 @@ def open_image(data: bytes) -> tuple[Image.Image, tuple[int, int], str | None, i
         # Transparent pixels count as the white a viewer would show behind them.
         background = Image.new("RGBA", img.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, img)
-    return img.convert("RGB"), size, fmt, n_frames
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    else:
+        img.load()  # decoded now; no copy of a picture already in RGB
+    return img, size, fmt, n_frames
 
 
 def dominant_colours(img: Image.Image, n: int = 3) -> tuple[tuple[str, int], ...]:
     """The ``n`` most common colours of an image, named in plain English, with percentages."""
     rgb = img if img.mode == "RGB" else img.convert("RGB")  # no copy of a picture already in RGB
     small = np.asarray(rgb.resize((48, 48), Image.Resampling.BOX), dtype=np.float64)
-    pixels = small.reshape(-1, 1, 3)
-    diff = pixels - _PALETTE_RGB[None, :, :]
-    rmean = (pixels[:, :, 0] + _PALETTE_RGB[None, :, 0]) / 2
-    dist = (2 + rmean / 256) * diff[..., 0] ** 2 + 4 * diff[..., 1] ** 2
-    dist += (2 + (255 - rmean) / 256) * diff[..., 2] ** 2
+    # One contiguous (pixels, palette) array per channel: the same arithmetic, in the same order,
+    # as on the (pixels, palette, 3) views, so the same nearest colour, at a third of the time.
+    r, g, b = (small[:, :, c].reshape(-1, 1) for c in range(3))
+    pr, pg, pb = _PALETTE_RGB[:, 0], _PALETTE_RGB[:, 1], _PALETTE_RGB[:, 2]
+    rmean = (r + pr) / 2
+    dist = (2 + rmean / 256) * (r - pr) ** 2 + 4 * (g - pg) ** 2
+    dist += (2 + (255 - rmean) / 256) * (b - pb) ** 2
     counts = np.bincount(dist.argmin(axis=1), minlength=len(_PALETTE))
     order = sorted(range(len(_PALETTE)), key=lambda i: (-counts[i], i))[:n]
     total = counts.sum()

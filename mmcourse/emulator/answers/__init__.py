@@ -64,7 +64,7 @@ def compose_answer(
         manifest = registered.with_registered(manifest)  # documents a grader made at run time
         data_dir = data_dir or default_dir
     prompt = prompt or ""
-    seen = [recognise(m.data, m.mime, manifest=manifest, data_dir=data_dir) for m in media]
+    seen = [recognise(m.data, m.mime, manifest=manifest, data_dir=data_dir, digest=m.sha256) for m in media]
     files = list(manifest.get("files", []))
     heard = {str((r.entry or {}).get("truth", {}).get("transcript")) for r in seen if r.known}
     pasted = [m for m in find_transcripts(prompt, manifest)

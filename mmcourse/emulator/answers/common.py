@@ -21,6 +21,7 @@ class MediaItem:
     mime: str
     data: bytes
     name: str | None = None
+    sha256: str | None = None  # the bytes' SHA-256 when the caller has it already (not hashed twice)
 
 
 # --------------------------------------------------------------------------- small formatters
