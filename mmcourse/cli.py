@@ -141,6 +141,9 @@ def lab_command(rest: list[str], is_root: bool, root: Path | None = None) -> lis
     return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
             f"--LabApp.default_url=/lab/tree/{Path(notebook).as_posix()}",
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            # The server starts this user's emulator as it starts (mmcourse/jupyter_extension.py);
+            # extensions other config files enable are kept (jupyter_server adds them to this dict).
+            '--ServerApp.jpserver_extensions={"mmcourse.jupyter_extension": True}',
             *as_root, *options]
 
 

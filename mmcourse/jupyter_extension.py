@@ -7,9 +7,11 @@ user's own, else starts this user's detached emulator, which outlives the server
 one warning in the server log; ``mmcourse.setup()`` in a notebook tries again. Kernels the server
 starts inherit ``MMCOURSE_EMULATOR_URL`` when the emulator had to take a free port.
 
-Enabled by ``mmcourse/jupyter_server_config.d/mmcourse.json``, installed as
-``{sys.prefix}/etc/jupyter/jupyter_server_config.d/mmcourse.json`` (the package's data files);
-``jupyter server extension disable mmcourse.jupyter_extension`` turns it off.
+``mmcourse open`` enables it on the command line it runs. A hub (or any other Jupyter server of
+the course's environment) enables it by copying ``mmcourse/jupyter_server_config.d/mmcourse.json``
+into ``{sys.prefix}/etc/jupyter/jupyter_server_config.d/``, or with
+``jupyter server extension enable mmcourse.jupyter_extension``. It is not switched on for every
+Jupyter server by installing the package: a server that is not the course's starts no emulator.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,15 +70,21 @@ def test_a_real_jupyter_server_starts_the_emulator_and_the_emulator_outlives_it(
          f"--ServerApp.root_dir={tmp_path}",
          f'--ServerApp.jpserver_extensions={{"{jupyter_extension.MODULE}": True}}'],
         env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stderr), daemon=True)
+    reader.start()
+    logged = f"mmcourse: offline emulator at {url}"
     try:
         assert wait_until(lambda: emulator.probe(url, timeout=0.5) == "mmcourse", 90), "the server started it"
+        # The extension logs once ensure_running() returns, a moment after the emulator answers.
+        assert wait_until(lambda: any(logged in line for line in lines), 30), "".join(lines)[-2000:]
     finally:
         server.terminate()
-        _, err = server.communicate(timeout=30)
+        server.wait(timeout=30)
+        reader.join(10)
     try:
         time.sleep(0.5)
         assert emulator.probe(url) == "mmcourse", "it outlives the Jupyter server"
         assert service.ownership(url, folder) == "mine"
-        assert f"mmcourse: offline emulator at {url}" in err
     finally:
         service.stop(folder)

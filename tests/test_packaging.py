@@ -51,6 +51,8 @@ def test_first_command_opens_the_first_lesson_in_jupyterlab():
     assert command[1:3] == ["-m", "jupyterlab"]
     assert f"--ServerApp.root_dir={ROOT}" in command  # the course folder: data/ and README reachable
     assert f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}" in command
+    # The server starts the learner's emulator (tests/test_jupyter_extension.py runs that for real).
+    assert '--ServerApp.jpserver_extensions={"mmcourse.jupyter_extension": True}' in command
     assert "--allow-root" in lab_command([], is_root=True)
     other = lab_command(["notebooks/05_one_function.ipynb", "--no-browser"], is_root=False, root=ROOT)
     assert "--LabApp.default_url=/lab/tree/notebooks/05_one_function.ipynb" in other
