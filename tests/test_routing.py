@@ -13,7 +13,7 @@ from PIL import Image
 
 from mmcourse import config, pricing, registry, tokens
 from mmcourse.client import CapabilityError
-from mmcourse.media import video
+from mmcourse.media import measure, video
 from mmcourse.providers.base import APIError, LiveCallError
 from mmcourse.routing import (
     FRAMES,
@@ -244,8 +244,8 @@ def test_frame_times_spread_over_the_whole_video_when_capped():
 
 
 def test_duration_reads_wav_and_mp4():
-    assert video.duration_seconds(make_wav(seconds=1.5)) == pytest.approx(1.5)
-    assert video.duration_seconds(make_mp4(seconds=2, fps=4)) == pytest.approx(2.0, abs=0.3)
+    assert measure.av(make_wav(seconds=1.5))["seconds"] == pytest.approx(1.5)
+    assert measure.av(make_mp4(seconds=2, fps=4), "video")["seconds"] == pytest.approx(2.0, abs=0.3)
 
 
 # ------------------------------------------------------------------------------ against the emulator

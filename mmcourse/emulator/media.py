@@ -7,13 +7,12 @@ answer engine; they come from decoding the bytes, never from what the client cla
 from __future__ import annotations
 
 import hashlib
-import io
 import threading
-import wave
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from mmcourse.encoding import sniff_mime
+from mmcourse.media import measure as measure_media
 
 
 def sniff(data: bytes) -> str | None:
@@ -88,9 +87,9 @@ def measure(data: bytes, mime: str, sha256: str | None = None) -> dict:
         if kind == "image":
             facts.update(_measure_image(data, facts["sniffed"] or mime, sha256))
         elif kind in ("audio", "video"):
-            facts.update(_measure_av(data, kind))
+            facts.update(measure_media.av(data, kind))
         elif kind == "pdf":
-            facts.update(_measure_pdf(data))
+            facts.update(measure_media.pdf(data))
         elif kind == "text":
             facts["text_chars"] = len(data.decode("utf-8", "replace"))
     except Exception as exc:  # any decoder failure means the bytes are not what they claim
@@ -116,41 +115,6 @@ def _measure_image(data: bytes, mime: str, sha256: str) -> dict:
     else:
         measured["oversized"] = True  # measured from the header alone: too many pixels to decode
     return measured
-
-
-def _measure_av(data: bytes, kind: str) -> dict:
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        with wave.open(io.BytesIO(data)) as w:
-            return {"seconds": w.getnframes() / float(w.getframerate() or 1)}
-    import av
-
-    with av.open(io.BytesIO(data)) as container:
-        facts: dict = {}
-        if container.duration is not None:
-            facts["seconds"] = container.duration / 1_000_000
-        video = next(iter(container.streams.video), None)
-        if video is not None:
-            facts["width"], facts["height"] = video.codec_context.width, video.codec_context.height
-            if video.average_rate:
-                facts["fps"] = float(video.average_rate)
-            if "seconds" not in facts and video.duration and video.time_base:
-                facts["seconds"] = float(video.duration * video.time_base)
-        if "seconds" not in facts:
-            raise ValueError(f"could not read the {kind}'s duration")
-        return facts
-
-
-def _measure_pdf(data: bytes) -> dict:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted:
-        return {"pages": 0, "encrypted": True, "text_chars": 0}
-    pages = len(reader.pages)
-    chars = 0
-    for page in reader.pages[:100]:  # enough for token estimates; big PDFs stay cheap
-        chars += len(page.extract_text() or "")
-    return {"pages": pages, "text_chars": chars, "encrypted": False}
 
 
 def describe(media: Media) -> str:

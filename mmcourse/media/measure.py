@@ -1,10 +1,13 @@
-"""Measuring media once: what the bytes of an image are, whatever a request claimed.
+"""Measuring media once: what the bytes of an image, a recording or a PDF are, whatever a
+request claimed. Routing's cost estimates and the emulator's usage counting, validation and
+recognition all measure through this module, so the two can never disagree.
 
 ``image(data, mime)`` decodes a picture once per content and caches its ``Facts`` (format,
 pixels, frames, dominant colours named in plain English, perceptual hash); the emulator's usage
 counting, validation and recognition all read this one cache. A picture over
 ``MAX_DECODE_PIXELS`` (a decompression bomb, an upscaled 200-megapixel photo) is measured from
-its header alone and never decoded.
+its header alone and never decoded. ``av(data)`` gives a recording's seconds (and a video's
+frame size and rate), ``pdf(data)`` a document's pages (and, when asked, its text length).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+import wave
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -184,3 +188,44 @@ def dominant_colours(img: Image.Image, n: int = 3) -> tuple[tuple[str, int], ...
     )
 
 
+
+
+def av(data: bytes, kind: str = "audio") -> dict:
+    """A recording's ``seconds`` (WAV read directly, anything else with PyAV), plus ``width``,
+    ``height`` and ``fps`` for a video. Raises ValueError when no duration can be read."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        with wave.open(io.BytesIO(data)) as w:
+            return {"seconds": w.getnframes() / float(w.getframerate() or 1)}
+    import av as pyav  # PyAV loads on first use
+
+    with pyav.open(io.BytesIO(data)) as container:
+        facts: dict = {}
+        if container.duration is not None:
+            facts["seconds"] = container.duration / 1_000_000  # in AV_TIME_BASE (microseconds)
+        video = next(iter(container.streams.video), None)
+        if video is not None:
+            facts["width"], facts["height"] = video.codec_context.width, video.codec_context.height
+            if video.average_rate:
+                facts["fps"] = float(video.average_rate)
+            if "seconds" not in facts and video.duration and video.time_base:
+                facts["seconds"] = float(video.duration * video.time_base)
+        if "seconds" not in facts:
+            raise ValueError(f"could not read the {kind}'s duration")
+        return facts
+
+
+PDF_TEXT_PAGES = 100  # pages whose text is measured: enough for token estimates; big PDFs stay cheap
+
+
+def pdf(data: bytes, text: bool = True) -> dict:
+    """A PDF's ``pages`` and ``encrypted``, and with ``text`` the characters of text on its first
+    ``PDF_TEXT_PAGES`` pages (``text_chars``)."""
+    from pypdf import PdfReader  # pypdf loads on first use
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        return {"pages": 0, "encrypted": True, "text_chars": 0}
+    facts: dict = {"pages": len(reader.pages), "encrypted": False}
+    if text:
+        facts["text_chars"] = sum(len(page.extract_text() or "") for page in reader.pages[:PDF_TEXT_PAGES])
+    return facts

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import math
-import wave
 from pathlib import Path
 
 from ..encoding import EncodingError, read_bytes
@@ -42,16 +41,6 @@ def _container_seconds(container) -> float:
     if container.duration:
         return container.duration / 1_000_000  # container.duration is in microseconds (AV_TIME_BASE)
     return 0.0
-
-
-def duration_seconds(source: VideoSource) -> float:
-    """Length in seconds of a video or audio file (WAV read directly, anything else with PyAV)."""
-    data = read_bytes(source) if isinstance(source, (str, Path)) else bytes(source)
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        with wave.open(io.BytesIO(data)) as w:
-            return w.getnframes() / float(w.getframerate() or 1)
-    with _open(data) as container:
-        return _container_seconds(container)
 
 
 def frame_times(seconds: float, every_s: float = 1.0, max_frames: int = 8) -> list[float]:

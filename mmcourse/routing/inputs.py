@@ -41,45 +41,25 @@ class MediaItem:
 def measure(data: bytes, mime: str, name: str | None = None) -> MediaItem:
     """A MediaItem with the facts cost estimates need, read from the bytes themselves.
 
-    Images are measured by ``mmcourse.media.measure`` (its one cache, which the emulator's usage
-    counting and recognition read too, so a picture routed and answered in one process is
-    decoded once); a picture that does not decode is sized from its header, as it is sent.
+    Everything is measured by ``mmcourse.media.measure``, as the emulator measures it for usage
+    (images through its one cache, which recognition reads too, so a picture routed and answered
+    in one process is decoded once); a picture that does not decode is sized from its header.
     """
+    from ..media import measure as media_measure  # NumPy, Pillow, PyAV and pypdf load on first use
+
     kind = clientmod.modality(mime)
     if kind == IMAGE:
-        from ..media import measure as image_measure  # NumPy and Pillow load on first use
-
-        facts, _ = image_measure.image(data, mime)
+        facts, _ = media_measure.image(data, mime)
         width, height = ((facts.width, facts.height) if facts.width is not None
-                         else image_measure.open_header(data).size)
+                         else media_measure.open_header(data).size)
         return MediaItem(mime, data, name, width=width, height=height)
     if kind in (AUDIO, VIDEO):
-        from ..media import video
-
-        seconds = video.duration_seconds(data)
-        if kind == AUDIO:
-            return MediaItem(mime, data, name, seconds=seconds)
-        width, height = _video_size(data)
-        return MediaItem(mime, data, name, width=width, height=height, seconds=seconds)
+        facts = media_measure.av(data, kind)
+        return MediaItem(mime, data, name, seconds=facts["seconds"],
+                         width=facts.get("width"), height=facts.get("height"))
     if kind == PDF:
-        import io
-
-        import pypdf
-
-        return MediaItem(mime, data, name, pages=len(pypdf.PdfReader(io.BytesIO(data)).pages))
+        return MediaItem(mime, data, name, pages=media_measure.pdf(data, text=False)["pages"])
     return MediaItem(mime, data, name)
-
-
-def _video_size(data: bytes) -> tuple[int | None, int | None]:
-    import io
-
-    import av
-
-    with av.open(io.BytesIO(data)) as container:
-        stream = next(iter(container.streams.video), None)
-        if stream is None:
-            return None, None
-        return stream.codec_context.width, stream.codec_context.height
 
 
 def load_media(item: clientmod.FileLike | MediaItem) -> MediaItem:
