@@ -573,7 +573,8 @@ def openai_done():
 
 
 openai_batch = wait_for(openai_done, OPENAI.offline)
-print(" -> ".join(seen))
+# Which states a poll happens to catch depends on timing; the last one does not.
+print("last status seen:", seen[-1])
 if openai_batch:
     print(openai_batch["request_counts"], openai_batch.get("usage", {}).get("input_tokens"), "input tokens")
 else:
