@@ -165,18 +165,9 @@ def ownership(url: str, folder: Path | None = None, timeout: float = 2.0) -> str
     key), ``"other"`` (not the emulator) or ``"absent"``."""
     key = owner_key(folder)
     challenge = secrets.token_hex(16)
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/_mmcourse/health?{OWNER_CHALLENGE}={challenge}",
-                                    timeout=timeout) as r:
-            body = json.loads(r.read(65536) or b"{}")
-    except urllib.error.HTTPError:
-        return "other"
-    except (urllib.error.URLError, OSError):
-        return "absent"
-    except ValueError:
-        return "other"
-    if not isinstance(body, dict) or body.get("emulator") != "mmcourse":
-        return "other"
+    body = _health(url, f"?{OWNER_CHALLENGE}={challenge}", timeout)
+    if not isinstance(body, dict):
+        return body
     proof = body.get("owner_proof")
     mine = isinstance(proof, str) and hmac.compare_digest(proof, owner_proof(key, challenge))
     return "mine" if mine else "another"
@@ -257,8 +248,15 @@ def start_detached(host: str, port: int, *, folder: Path | None = None, idle_tim
 
 def probe(url: str, timeout: float = 2.0) -> str:
     """What answers at ``url``: ``"mmcourse"``, ``"other"`` (something else) or ``"absent"``."""
+    body = _health(url, "", timeout)
+    return "mmcourse" if isinstance(body, dict) else body
+
+
+def _health(url: str, query: str, timeout: float) -> dict | str:
+    """The emulator's health answer at ``url`` (a dict), else ``"other"`` (something else
+    answers) or ``"absent"`` (nothing does)."""
     try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/_mmcourse/health", timeout=timeout) as r:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/_mmcourse/health{query}", timeout=timeout) as r:
             body = json.loads(r.read(65536) or b"{}")
     except urllib.error.HTTPError:
         return "other"
@@ -266,7 +264,7 @@ def probe(url: str, timeout: float = 2.0) -> str:
         return "absent"
     except ValueError:
         return "other"
-    return "mmcourse" if isinstance(body, dict) and body.get("emulator") == "mmcourse" else "other"
+    return body if isinstance(body, dict) and body.get("emulator") == "mmcourse" else "other"
 
 
 def stop(folder: Path | None = None, timeout: float = 10.0) -> bool:
