@@ -130,6 +130,17 @@ def test_every_admin_endpoint_refuses_another_learners_scope(classroom, alice, b
     assert resp.status_code == 403 and "x-mmcourse-admin-token" in resp.json()["error"]
 
 
+@pytest.mark.parametrize("method", ["POST", "GET", "DELETE"])
+def test_class_wide_documents_need_the_teachers_token_even_with_a_learners_own_key(classroom, alice, method):
+    """Registered documents' truth is shared by every scope: a learner may neither add nor forget it."""
+    entry = {"path": "hidden/x.png", "kind": "receipt", "mime": "image/png", "sha256": "0" * 64,
+             "truth": {"total": 1.0}}
+    body = {"documents": [entry]} if method == "POST" else None
+    resp = classroom.request(method, "/_mmcourse/documents", json=body, headers={identity.KEY_HEADER: alice})
+    assert resp.status_code == 403 and "x-mmcourse-admin-token" in resp.json()["error"], resp.text
+    assert classroom.request("GET", "/_mmcourse/documents", headers=ADMIN).status_code == 200
+
+
 @pytest.mark.parametrize("query", ["scope=*", "scope=%2A", "scope=%2a"])
 def test_all_scopes_need_the_admin_token(classroom, alice, query):
     resp = classroom.get(f"/_mmcourse/log?{query}", headers={identity.KEY_HEADER: alice})
