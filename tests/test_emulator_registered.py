@@ -19,11 +19,14 @@ from mmcourse.grading.network import admin_refusal
 RECEIPT_KEYS = "Reply with JSON with the keys store, date, subtotal, tax and total."
 
 
+SCOPE = "registered-tests"
+
+
 @pytest.fixture(autouse=True)
 def _empty_registry():
-    registered.clear()
+    registered._SCOPES.clear()
     yield
-    registered.clear()
+    registered._SCOPES.clear()
 
 
 def _gemini_json(origin, api_key, data, mime):
@@ -75,7 +78,28 @@ def test_clearing_forgets_registered_documents(control):
     _, entry = hidden.random_receipt(random.Random(2))
     control.register_documents([entry])
     control.clear_documents()
-    assert registered.count() == 0
+    assert registered.count(control.scope) == 0
+
+
+def test_a_registration_is_answered_in_its_own_scope_only(origin, api_key, control):
+    """Like faults, registered documents belong to the scope that made them: another learner's
+    request about the same bytes is not answered from them."""
+    data, entry = hidden.random_receipt(random.Random(12), "png")
+    control.register_documents([entry])
+    mine = json.loads(_gemini_json(origin, api_key, data, entry["mime"]))
+    other = json.loads(_gemini_json(origin, api_key + "-someone-else", data, entry["mime"]))
+    assert mine["total"] == entry["truth"]["total"] and other.get("total") != entry["truth"]["total"]
+
+
+def test_resetting_a_scope_forgets_its_documents_and_no_others(origin, control):
+    from mmcourse.emulator.control import EmulatorControl
+
+    _, entry = hidden.random_receipt(random.Random(13))
+    other = EmulatorControl(origin, scope=control.scope + "x")
+    control.register_documents([entry])
+    other.register_documents([entry])
+    control.reset()
+    assert registered.count(control.scope) == 0 and registered.count(other.scope) == 1
 
 
 def test_a_registration_cannot_override_a_course_file():
@@ -83,8 +107,9 @@ def test_a_registration_cannot_override_a_course_file():
 
     course = datasets.entry("receipts/maple_bean_cafe.png")
     fake = {**course, "path": "hidden/fake.png", "truth": {**course["truth"], "total": 0.01}}
-    registered.register([fake])
-    manifest = registered.with_registered(datasets.manifest())
+    registered.register([fake], SCOPE)
+    with registered.answering_scope(SCOPE):
+        manifest = registered.with_registered(datasets.manifest())
     assert [f["truth"]["total"] for f in manifest["files"] if f["sha256"] == course["sha256"]] == [course["truth"]["total"]]
 
 
@@ -98,7 +123,7 @@ def test_a_malformed_entry_is_refused_with_a_reason(control, bad, message):
 
     with pytest.raises(EmulatorControlError, match=message):
         control.register_documents([bad])
-    assert registered.count() == 0
+    assert registered.count(control.scope) == 0
 
 
 def test_a_sandbox_cannot_register_while_the_tests_run():

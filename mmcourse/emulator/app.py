@@ -349,17 +349,18 @@ class EmulatorApp:
         return batches.admin(self.state, "POST", scope, data)
 
     def register_documents(self, scope: str, data: dict, query: dict) -> dict:
-        return registered.admin("POST", data)  # ground truth of documents made at grading time
+        return registered.admin("POST", data, scope)  # truth of documents made at run time, per scope
 
     def count_documents(self, scope: str, data: dict, query: dict) -> dict:
-        return registered.admin("GET", data)
+        return registered.admin("GET", data, scope)
 
     def forget_documents(self, scope: str, data: dict, query: dict) -> dict:
-        return registered.admin("DELETE", data)
+        return registered.admin("DELETE", data, scope)
 
     def reset(self, scope: str, data: dict, query: dict) -> dict:
         self.state.reset(scope)
         attached.forget(self.state, scope)  # responses, prompt caches, batch jobs
+        registered.clear(scope)  # documents it registered
         return {"scope": scope, "cleared": "all"}
 
 
@@ -383,7 +384,8 @@ ADMIN_ENDPOINTS: dict[tuple[str, str], Callable[..., dict | None]] = {
 
 def _run_handler(handler, call: Call) -> Reply:
     try:
-        return handler(call)
+        with registered.answering_scope(call.scope):  # answers see this scope's registered documents
+            return handler(call)
     except RecursionError:
         # Absurdly nested JSON that survived parsing: a client error, not a crash.
         raise ApiError(400, "The request is nested too deeply to process.") from None

@@ -9,25 +9,43 @@ admin write from the learner's sandbox (``mmcourse.grading.network.admin_refusal
 judge can register.
 
 A registered entry is recognised by the SHA-256 of its exact bytes only (no perceptual match:
-its picture is nowhere on disk to settle near-ties with). Truth is keyed by content, so it is
-the same whichever scope asks; a registered entry never overrides a course file with the same
-bytes. The registry is bounded: the oldest entries go first.
+its picture is nowhere on disk to settle near-ties with), and never overrides a course file with
+the same bytes. Registrations belong to the scope that made them, like faults: on a class-wide
+emulator a learner's practice documents are answered for that learner only, and nobody can
+register, forget or crowd out another learner's. The request being answered names its scope
+through ``answering_scope`` (set by the app for each API request). Each scope's registry is
+bounded (the oldest entries go first), and so is the number of scopes that hold any.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 
 # The kinds a registered document may have: those the answer engine renders JSON and prose for.
 KINDS = ("receipt", "chart", "pdf", "photo")
-MAX_ENTRIES = 2000
+MAX_ENTRIES = 2000  # per scope
+MAX_SCOPES = 1000  # scopes holding registrations; the least recently used goes first
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FIELDS = ("path", "kind", "mime", "sha256", "width", "height", "pages", "truth")
 
 _LOCK = threading.Lock()
-_ENTRIES: OrderedDict[str, dict] = OrderedDict()
+_SCOPES: OrderedDict[str, OrderedDict[str, dict]] = OrderedDict()  # scope -> sha256 -> entry
+_ANSWERING: contextvars.ContextVar[str | None] = contextvars.ContextVar("mmcourse_answering_scope", default=None)
+
+
+@contextlib.contextmanager
+def answering_scope(scope: str) -> Iterator[None]:
+    """Within this block, answers see the documents ``scope`` registered."""
+    token = _ANSWERING.set(scope)
+    try:
+        yield
+    finally:
+        _ANSWERING.reset(token)
 
 
 def _checked(entry: object, n: int) -> dict:
@@ -48,41 +66,46 @@ def _checked(entry: object, n: int) -> dict:
     return {key: entry[key] for key in _FIELDS if key in entry}
 
 
-def register(entries: list) -> int:
-    """Register manifest-like entries (all or none); returns how many are registered now."""
+def register(entries: list, scope: str) -> int:
+    """Register manifest-like entries for ``scope`` (all or none); returns how many it holds now."""
     if not isinstance(entries, list) or not entries:
         raise ValueError("send {'documents': [entry, ...]} with at least one entry")
     if len(entries) > MAX_ENTRIES:
         raise ValueError(f"at most {MAX_ENTRIES} documents per request")
     checked = [_checked(entry, n) for n, entry in enumerate(entries)]
     with _LOCK:
+        held = _SCOPES.setdefault(scope, OrderedDict())
+        _SCOPES.move_to_end(scope)
         for entry in checked:
-            _ENTRIES[entry["sha256"]] = entry
-            _ENTRIES.move_to_end(entry["sha256"])
-        while len(_ENTRIES) > MAX_ENTRIES:
-            _ENTRIES.popitem(last=False)
-        return len(_ENTRIES)
+            held[entry["sha256"]] = entry
+            held.move_to_end(entry["sha256"])
+        while len(held) > MAX_ENTRIES:
+            held.popitem(last=False)
+        while len(_SCOPES) > MAX_SCOPES:
+            _SCOPES.popitem(last=False)
+        return len(held)
 
 
-def clear() -> None:
-    """Forget every registered document."""
+def clear(scope: str) -> None:
+    """Forget every document ``scope`` registered."""
     with _LOCK:
-        _ENTRIES.clear()
+        _SCOPES.pop(scope, None)
 
 
-def count() -> int:
+def count(scope: str) -> int:
     with _LOCK:
-        return len(_ENTRIES)
+        return len(_SCOPES.get(scope, ()))
 
 
 def with_registered(manifest: dict) -> dict:
-    """``manifest`` plus the registered entries whose bytes are not a file of it.
+    """``manifest`` plus the entries the answering scope registered whose bytes are not a file of it.
 
     The same dict when nothing is registered, so recognition's caches keyed on the manifest
     stay warm for the course files.
     """
+    scope = _ANSWERING.get()
     with _LOCK:
-        extra = list(_ENTRIES.values())
+        extra = list(_SCOPES.get(scope, {}).values()) if scope is not None else []
     if not extra:
         return manifest
     known = {f.get("sha256") for f in manifest.get("files", [])}
@@ -92,13 +115,13 @@ def with_registered(manifest: dict) -> dict:
     return {**manifest, "files": [*manifest.get("files", []), *added]}
 
 
-def admin(method: str, data: dict) -> dict | None:
-    """The ``/_mmcourse/documents`` admin route: POST registers, GET counts, DELETE clears."""
+def admin(method: str, data: dict, scope: str) -> dict | None:
+    """The ``/_mmcourse/documents`` admin route, in one scope: POST registers, GET counts, DELETE clears."""
     if method == "POST":
-        return {"registered": register(data.get("documents"))}
+        return {"scope": scope, "registered": register(data.get("documents"), scope)}
     if method == "GET":
-        return {"registered": count()}
+        return {"scope": scope, "registered": count(scope)}
     if method == "DELETE":
-        clear()
-        return {"registered": 0}
+        clear(scope)
+        return {"scope": scope, "registered": 0}
     return None
