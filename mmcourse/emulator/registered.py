@@ -14,7 +14,7 @@ the same bytes. Registrations belong to the scope that made them, like faults: o
 emulator a learner's practice documents are answered for that learner only, and nobody can
 register, forget or crowd out another learner's. The request being answered names its scope
 through ``answering_scope`` (set by the app for each API request). Each scope's registry is
-bounded (the oldest entries go first), and so is the number of scopes that hold any.
+bounded (the oldest entries go first), and so is the total (the least recently used scopes go).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from collections.abc import Iterator
 
 # The kinds a registered document may have: those the answer engine renders JSON and prose for.
 KINDS = ("receipt", "chart", "pdf", "photo")
-MAX_ENTRIES = 2000  # per scope
-MAX_SCOPES = 1000  # scopes holding registrations; the least recently used goes first
+MAX_ENTRIES = 2000  # per scope (and per request)
+MAX_TOTAL = 20_000  # in all scopes: past it, the least recently used scopes are forgotten whole
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FIELDS = ("path", "kind", "mime", "sha256", "width", "height", "pages", "truth")
 
@@ -81,8 +81,8 @@ def register(entries: list, scope: str) -> int:
             held.move_to_end(entry["sha256"])
         while len(held) > MAX_ENTRIES:
             held.popitem(last=False)
-        while len(_SCOPES) > MAX_SCOPES:
-            _SCOPES.popitem(last=False)
+        while len(_SCOPES) > 1 and sum(map(len, _SCOPES.values())) > MAX_TOTAL:
+            _SCOPES.popitem(last=False)  # never the scope that just registered (it is the newest)
         return len(held)
 
 
