@@ -242,15 +242,24 @@ def assert_course_widgets(notebook, shots: Path) -> None:
 
 
 def save_and_wait(page, base: str, token: str, rel: str) -> None:
-    """Save the open notebook and wait until the file on disk holds the widget state."""
-    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
-    deadline = time.monotonic() + 20
+    """Save the open notebook until the file on disk holds the state of every widget shown.
+
+    The widget manager writes its state into the notebook's metadata asynchronously, so one save
+    can store the state of an earlier save (fewer models than are on the page): save again until
+    the saved state has at least one model per widget view shown."""
+    shown = page.locator(f"{NOTEBOOK} .jp-OutputArea .jupyter-widgets").count()
+    models = 0
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
         saved = requests.get(f"{base}/api/contents/{rel}", params={"token": token}, timeout=5).json()
-        if "application/vnd.jupyter.widget-state+json" in saved["content"]["metadata"].get("widgets", {}):
+        state = saved["content"]["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json")
+        models = len((state or {}).get("state", {}))
+        if state is not None and models >= shown:
             return
-        time.sleep(0.3)
-    raise AssertionError(f"{rel} was saved without its widget state (saveState is off?)")
+        time.sleep(0.5)
+    raise AssertionError(f"{rel} was saved with {models} widget models for {shown} widgets shown "
+                         "(saveState is off?)")
 
 
 def shut_down_kernels(base: str, token: str) -> None:
