@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from mmcourse.emulator.tools import ToolCall, ToolChoice, ToolResult, ToolSpec, text_of
+from mmcourse.emulator.tools import ToolCall, ToolChoice, Tooling, ToolResult, ToolSpec, text_of
 from mmcourse.emulator.wire import ApiError, sse, stable_token
 
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,128}")
@@ -23,17 +22,6 @@ CHOICE_TAGS = ("auto", "any", "tool", "none")
 
 def _invalid(message: str) -> ApiError:
     return ApiError(400, message, type="invalid_request_error")
-
-
-@dataclass
-class Tooling:
-    """What a Messages request says about tools, plus the results its last turn carries."""
-
-    tools: list[ToolSpec] = field(default_factory=list)
-    choice: ToolChoice = ToolChoice("auto")
-    parallel: bool = True
-    results: list[ToolResult] = field(default_factory=list)
-    prompt: str | None = None  # the question the results answer
 
 
 def read(body: dict) -> Tooling:

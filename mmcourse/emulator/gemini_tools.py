@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from mmcourse.emulator.gemini_usage import signature
-from mmcourse.emulator.tools import ToolCall, ToolChoice, ToolResult, ToolSpec
+from mmcourse.emulator.tools import ToolCall, ToolChoice, Tooling, ToolResult, ToolSpec
 from mmcourse.emulator.wire import ApiError
 
 NAME_PATTERN = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}")
@@ -43,16 +42,6 @@ def _get(obj: Any, camel: str) -> Any:
         return None
     snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel)
     return obj.get(camel, obj.get(snake))
-
-
-@dataclass
-class Tooling:
-    """What a generateContent request says about functions, plus its last turn's responses."""
-
-    tools: list[ToolSpec] = field(default_factory=list)
-    choice: ToolChoice = ToolChoice("auto")
-    results: list[ToolResult] = field(default_factory=list)
-    prompt: str | None = None
 
 
 def read(request: dict, model_id: str = "") -> Tooling:

@@ -63,6 +63,18 @@ class ToolResult:
     media: tuple = ()
 
 
+@dataclass
+class Tooling:
+    """What a request says about tools (each wire reads its own spelling into this), plus the
+    results its last turn carries and the question they answer."""
+
+    tools: list[ToolSpec] = field(default_factory=list)
+    choice: ToolChoice = ToolChoice("auto")
+    parallel: bool = True  # OpenAI parallel_tool_calls, Anthropic disable_parallel_tool_use
+    results: list[ToolResult] = field(default_factory=list)
+    prompt: str | None = None  # the question the results answer, when they end the conversation
+
+
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("a an and the of to for in on with by is are be this that it its from as or".split())
 # Verbs a tool name starts with that say nothing about what it does (get_capital -> capital).
